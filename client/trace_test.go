@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/virtualspaces/vsauth/client"
-	"github.com/virtualspaces/vsauth/otp"
+	"github.com/virtualspaces/vsauth/internal/totp"
 	"github.com/virtualspaces/vsauth/server"
 )
 
@@ -40,8 +40,8 @@ func TestTraceRedaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := keyOf(t, url)
-	code, _ := otp.Code(key, f.Clock.Now(), 6, 30)
-	wrong, _ := otp.Code(key, f.Clock.Now().Add(5*time.Minute), 6, 30)
+	code, _ := totp.Code(key, f.Clock.Now(), 6, 30)
+	wrong, _ := totp.Code(key, f.Clock.Now().Add(5*time.Minute), 6, 30)
 	if _, err := c.TOTPLogin(ctx, wrong); err == nil {
 		t.Fatal("wrong code accepted")
 	}

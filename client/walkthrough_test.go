@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/virtualspaces/vsauth/client"
-	"github.com/virtualspaces/vsauth/otp"
+	"github.com/virtualspaces/vsauth/internal/totp"
 	"github.com/virtualspaces/vsauth/server"
 )
 
@@ -116,7 +116,7 @@ func TestWalkthrough(t *testing.T) {
 	}
 	key := keyOf(t, url)
 	code := func(offset time.Duration) string {
-		s, err := otp.Code(key, f.Clock.Now().Add(offset), 6, 30)
+		s, err := totp.Code(key, f.Clock.Now().Add(offset), 6, 30)
 		if err != nil {
 			t.Fatal(err)
 		}

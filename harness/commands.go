@@ -16,8 +16,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/virtualspaces/vsauth/mail"
-	"github.com/virtualspaces/vsauth/otp"
+	"github.com/virtualspaces/vsauth/internal/totp"
+	"github.com/virtualspaces/vsauth/server/mail"
 )
 
 // parseFlags parses a command's flags; an error fails the line with usage.
@@ -199,7 +199,7 @@ func cmdTOTP(ts *testscript.TestScript, neg bool, args []string) {
 	plain := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(key)
 	f.addSecret("totp-secret", plain)
 	f.addSecret("totp-secret", groupsOfFour(plain))
-	code, err := otp.Code(hex.EncodeToString(key), f.timeNow().Add(*offset), digits, period)
+	code, err := totp.Code(hex.EncodeToString(key), f.timeNow().Add(*offset), digits, period)
 	if err != nil {
 		ts.Fatalf("totp: %v", err)
 	}

@@ -21,9 +21,9 @@ import (
 	gokeyring "github.com/zalando/go-keyring"
 
 	"github.com/virtualspaces/vsauth/internal/clock"
-	"github.com/virtualspaces/vsauth/mail"
+	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // passwordIterations keeps PBKDF2 cheap: flows hash many passwords and the

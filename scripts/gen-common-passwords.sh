@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # gen-common-passwords.sh fetches Django's common-password list from Debian's
 # python3-django package (same content as Django 2.1.5, API.md §4.3) and places
-# it, with its BSD-3-Clause licence, in password/ for //go:embed.
+# it, with its BSD-3-Clause licence, in server/password/ for //go:embed.
 #
 # Needs apt-get and dpkg-deb (Debian/Ubuntu). Run from anywhere; must be root
 # (or have apt lists readable) if `apt-get update` is required.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dest="$repo_root/password"
+dest="$repo_root/server/password"
 src_path="usr/lib/python3/dist-packages/django/contrib/auth/common-passwords.txt.gz"
 copyright_path="usr/share/doc/python3-django/copyright"
 

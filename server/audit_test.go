@@ -21,10 +21,10 @@ import (
 	"time"
 
 	"github.com/virtualspaces/vsauth/internal/servertest"
-	"github.com/virtualspaces/vsauth/password"
-	"github.com/virtualspaces/vsauth/resettoken"
+	"github.com/virtualspaces/vsauth/server/password"
+	"github.com/virtualspaces/vsauth/server/resettoken"
 	"github.com/virtualspaces/vsauth/server"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 const (

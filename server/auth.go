@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/virtualspaces/vsauth/authtoken"
-	"github.com/virtualspaces/vsauth/otp"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/authtoken"
+	"github.com/virtualspaces/vsauth/server/otp"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 const wwwAuthenticate = `JWT realm="api"`

@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/virtualspaces/vsauth/mail"
-	"github.com/virtualspaces/vsauth/password"
+	"github.com/virtualspaces/vsauth/server/mail"
+	"github.com/virtualspaces/vsauth/server/password"
 )
 
 // Profile selects how faithfully the server reproduces the original backend.

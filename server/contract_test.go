@@ -3,7 +3,7 @@ package server_test
 import (
 	"testing"
 
-	"github.com/virtualspaces/vsauth/authtoken"
+	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/server"
 )
 

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/virtualspaces/vsauth/authtoken"
+	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/internal/servertest"
 	"github.com/virtualspaces/vsauth/server"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // start is where every fixture's clock starts: 2026-11-25 12:00:00 UTC.

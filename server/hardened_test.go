@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/virtualspaces/vsauth/internal/servertest"
-	"github.com/virtualspaces/vsauth/resettoken"
+	"github.com/virtualspaces/vsauth/server/resettoken"
 	"github.com/virtualspaces/vsauth/server"
 )
 

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/virtualspaces/vsauth/password"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/password"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/virtualspaces/vsauth/internal/servertest"
 	"github.com/virtualspaces/vsauth/server"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // brokenStore fails every user lookup, like a database gone away.

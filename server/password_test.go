@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/virtualspaces/vsauth/authtoken"
+	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/internal/servertest"
-	"github.com/virtualspaces/vsauth/resettoken"
+	"github.com/virtualspaces/vsauth/server/resettoken"
 	"github.com/virtualspaces/vsauth/server"
 )
 

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/virtualspaces/vsauth/authtoken"
+	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/internal/drf"
-	"github.com/virtualspaces/vsauth/mail"
-	"github.com/virtualspaces/vsauth/password"
-	"github.com/virtualspaces/vsauth/resettoken"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/mail"
+	"github.com/virtualspaces/vsauth/server/password"
+	"github.com/virtualspaces/vsauth/server/resettoken"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // passwordChangeView is djoser's SetPasswordView (SET_PASSWORD_RETYPE off).

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/virtualspaces/vsauth/authtoken"
+	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/internal/drf"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // refreshWindow is JWT_REFRESH_EXPIRATION_DELTA (7 days).

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/virtualspaces/vsauth/password"
+	"github.com/virtualspaces/vsauth/server/password"
 )
 
 // Server routes requests like Django's URL resolver and runs each view like a

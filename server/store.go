@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // Store is what the server needs from persistence. store.SQLite implements it;

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/virtualspaces/vsauth/otp"
+	"github.com/virtualspaces/vsauth/internal/totp"
 	"github.com/virtualspaces/vsauth/server"
 )
 
@@ -36,7 +36,7 @@ func (f *fixture) enrol(tok string) string {
 
 func (f *fixture) code(keyHex string, offset time.Duration) string {
 	f.t.Helper()
-	c, err := otp.Code(keyHex, f.Clock.Now().Add(offset), 6, 30)
+	c, err := totp.Code(keyHex, f.Clock.Now().Add(offset), 6, 30)
 	if err != nil {
 		f.t.Fatal(err)
 	}

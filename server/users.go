@@ -4,11 +4,11 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/virtualspaces/vsauth/authtoken"
-	"github.com/virtualspaces/vsauth/emailaddr"
+	"github.com/virtualspaces/vsauth/server/authtoken"
+	"github.com/virtualspaces/vsauth/server/emailaddr"
 	"github.com/virtualspaces/vsauth/internal/drf"
-	"github.com/virtualspaces/vsauth/password"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/password"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 var (

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/virtualspaces/vsauth/authtoken"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/authtoken"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // view is one DRF APIView: the methods it implements and the checks that run

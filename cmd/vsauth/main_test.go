@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // TestMain lets the tests start this test binary as the real vsauth process.

@@ -12,9 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/virtualspaces/vsauth/authtoken"
-	"github.com/virtualspaces/vsauth/password"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/authtoken"
+	"github.com/virtualspaces/vsauth/server/password"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 func newCmdAdmin(d Deps) *cobra.Command {

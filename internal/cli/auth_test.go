@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/virtualspaces/vsauth/client"
-	"github.com/virtualspaces/vsauth/otp"
+	"github.com/virtualspaces/vsauth/server/otp"
 	"github.com/virtualspaces/vsauth/server"
 )
 

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/virtualspaces/vsauth/mail"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/mail"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 func newCmdMail(d Deps) *cobra.Command {

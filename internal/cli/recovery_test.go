@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/virtualspaces/vsauth/otp"
+	"github.com/virtualspaces/vsauth/server/otp"
 	"github.com/virtualspaces/vsauth/server"
 )
 

@@ -18,10 +18,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
-	"github.com/virtualspaces/vsauth/mail"
-	"github.com/virtualspaces/vsauth/password"
+	"github.com/virtualspaces/vsauth/server/mail"
+	"github.com/virtualspaces/vsauth/server/password"
 	"github.com/virtualspaces/vsauth/server"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 type serverOptions struct {

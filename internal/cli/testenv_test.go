@@ -12,7 +12,7 @@ import (
 	"github.com/virtualspaces/vsauth/internal/clock"
 	"github.com/virtualspaces/vsauth/internal/servertest"
 	"github.com/virtualspaces/vsauth/server"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // memKeyring is an in-memory OS keyring.

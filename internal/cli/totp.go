@@ -18,7 +18,7 @@ import (
 	"github.com/virtualspaces/vsauth/client"
 	"github.com/virtualspaces/vsauth/internal/qr"
 	"github.com/virtualspaces/vsauth/internal/tokenstore"
-	"github.com/virtualspaces/vsauth/otp"
+	"github.com/virtualspaces/vsauth/internal/totp"
 )
 
 func newCmdTOTP(a *app) *cobra.Command {
@@ -170,7 +170,7 @@ func totpEnroll(ctx context.Context, opts *totpEnrollOptions, r *totpEnrollResul
 	alreadyOn := fmt.Errorf("two-step login is already on for %s; 'vsauth totp disable' first to enrol a new device", account)
 	// A verified TOTP token means a confirmed device: the original would
 	// show its secret again (API.md D4); we do not ask for it.
-	if claims, cerr := s.token.Claims(); cerr == nil && strings.HasPrefix(claims.OTPDeviceID, otp.KindTOTP+"/") {
+	if claims, cerr := s.token.Claims(); cerr == nil && strings.HasPrefix(claims.OTPDeviceID, totp.DeviceKind+"/") {
 		return alreadyOn
 	}
 	link, err := s.c.TOTPCreate(ctx)
@@ -439,7 +439,7 @@ func totpCodeRun(ctx context.Context, opts *totpCodeOptions) error {
 		at = a.now()
 	}
 	key, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(p.secret)
-	code, err := otp.Code(hex.EncodeToString(key), at, digits, period)
+	code, err := totp.Code(hex.EncodeToString(key), at, digits, period)
 	if err != nil {
 		return fmt.Errorf("computing the code: %w", err)
 	}

@@ -15,9 +15,10 @@ import (
 
 	"github.com/virtualspaces/vsauth/client"
 	"github.com/virtualspaces/vsauth/internal/qr"
-	"github.com/virtualspaces/vsauth/otp"
+	"github.com/virtualspaces/vsauth/internal/totp"
 	"github.com/virtualspaces/vsauth/server"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/otp"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 const (
@@ -96,7 +97,7 @@ func (e *cliEnv) tfDevice(userID int64) store.TOTPDevice {
 // tfCode is the device's code at the shared clock's time.
 func (e *cliEnv) tfCode(d store.TOTPDevice) string {
 	e.t.Helper()
-	c, err := otp.Code(d.Key, e.Clock.Now(), 6, 30)
+	c, err := totp.Code(d.Key, e.Clock.Now(), 6, 30)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -347,7 +348,7 @@ func TestTOTPEnrollScripted(t *testing.T) {
 	intro := tfIntro(t, e.tfLink(dev), qr.None, false)
 	e.expect(r, ExitUsage, "", intro+tfNeedCode)
 
-	wrong, err := otp.Code(dev.Key, e.Clock.Now().Add(5*time.Minute), 6, 30)
+	wrong, err := totp.Code(dev.Key, e.Clock.Now().Add(5*time.Minute), 6, 30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +412,7 @@ func TestTOTPEnrollJSON(t *testing.T) {
 	r = e.run("", false, nil, "totp", "enroll", "--json", "--qr", "blocks")
 	e.expect(r, ExitUsage, pending, tfIntro(t, e.tfLink(dev), qr.Blocks, false)+tfNeedCode)
 
-	wrong, err := otp.Code(dev.Key, e.Clock.Now().Add(5*time.Minute), 6, 30)
+	wrong, err := totp.Code(dev.Key, e.Clock.Now().Add(5*time.Minute), 6, 30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -613,7 +614,7 @@ func TestTOTPCode(t *testing.T) {
 	rfcFile := file("secret", tfRFCSecret+"\n")
 	urlFile := file("url", "otpauth://totp/alice%40example.com?secret="+tfRFCSecret+"&algorithm=SHA1&digits=8&period=30\n")
 	emptyFile := file("empty", "")
-	nowCode, err := otp.Code("3132333435363738393031323334353637383930", e.Clock.Now(), 6, 30)
+	nowCode, err := totp.Code("3132333435363738393031323334353637383930", e.Clock.Now(), 6, 30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -692,7 +693,7 @@ func tfCodeJSON(code, start, end string) string {
 
 func mustCode(t *testing.T, keyHex string, at time.Time, digits, step int) string {
 	t.Helper()
-	c, err := otp.Code(keyHex, at, digits, step)
+	c, err := totp.Code(keyHex, at, digits, step)
 	if err != nil {
 		t.Fatal(err)
 	}

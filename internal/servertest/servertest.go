@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/virtualspaces/vsauth/internal/clock"
-	"github.com/virtualspaces/vsauth/mail"
+	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // SecretKey is the server's SECRET_KEY, for tests that make reset tokens.

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/virtualspaces/vsauth/internal/servertest"
-	"github.com/virtualspaces/vsauth/mail"
+	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server"
 )
 

@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // Queue is the part of the store the Outbox needs. EnqueueMail must have

@@ -21,11 +21,9 @@ import (
 	"strings"
 	"time"
 
-	potp "github.com/pquerna/otp"
-	"github.com/pquerna/otp/hotp"
-
 	"github.com/virtualspaces/vsauth/internal/pyconv"
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/internal/totp"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // NewTOTPKey returns a new TOTP key as django-otp's default_key makes it: 20
@@ -140,22 +138,6 @@ func VerifyTOTP(d store.TOTPDevice, code string, now time.Time) (t int64, drift 
 	return 0, 0, false
 }
 
-// Code returns the zero-padded TOTP code of keyHex at time at, for a device with
-// t0 = 0, the given digits and step, as an authenticator app would show it.
-func Code(keyHex string, at time.Time, digits, step int) (string, error) {
-	key, err := hex.DecodeString(keyHex)
-	if err != nil {
-		return "", errors.New("otp: key is not hex")
-	}
-	if step <= 0 || at.Unix() < 0 {
-		return "", errors.New("otp: time or step out of range")
-	}
-	return hotp.GenerateCodeCustom(base32.StdEncoding.EncodeToString(key), uint64(at.Unix()/int64(step)), hotp.ValidateOpts{
-		Digits:    potp.Digits(digits),
-		Algorithm: potp.AlgorithmSHA1,
-	})
-}
-
 // maxDelaySeconds caps the throttle delay where factor·2^(n-1) would overflow a
 // time.Duration; it is about 292 years.
 const maxDelaySeconds = math.MaxInt64 / int64(time.Second)
@@ -184,7 +166,7 @@ func ThrottleAllows(th store.Throttle, factor int, now time.Time) (allowed bool,
 
 // Device kinds, as django-otp's model labels spell them in persistent ids.
 const (
-	KindTOTP   = "otp_totp.totpdevice"
+	KindTOTP   = totp.DeviceKind
 	KindStatic = "otp_static.staticdevice"
 )
 

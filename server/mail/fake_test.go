@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // fakeQueue is an in-memory outbox with the semantics the SQLite store

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/virtualspaces/vsauth/store"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 // DeliveryQueue is the part of the store the Deliverer needs.
