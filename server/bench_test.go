@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/virtualspaces/vsauth/internal/servertest"
 	"github.com/virtualspaces/vsauth/server"
 )
 
@@ -61,4 +62,42 @@ func BenchmarkLogin(b *testing.B) {
 			return r
 		}
 	})
+}
+
+// BenchmarkHardenedLoginRefusal compares, at the production PBKDF2 count,
+// the refusals an attacker can time in the hardened profile: an unknown
+// e-mail (the dummy hash), a wrong password for a known account, and a known
+// account whose login is locked. The three should read as ratios near 1: a
+// lock must not be told apart from an unknown address by its speed.
+//
+//	go test -run '^$' -bench HardenedLoginRefusal ./server/
+func BenchmarkHardenedLoginRefusal(b *testing.B) {
+	for _, tc := range []struct{ name, email, password string }{
+		{"unknown", "nobody@example.com", alicePW},
+		{"wrong-password", "alice@example.com", "wrong"},
+		{"locked", "bob@example.com", alicePW},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			f := &fixture{Env: servertest.Start(b, server.Hardened, servertest.WithPasswordIterations(0)), t: b}
+			f.createUser("alice@example.com", alicePW)
+			f.createUser("bob@example.com", alicePW)
+			f.lockOut(2, 40) // locked for the whole run: the clock stands still
+			body := `{"email":"` + tc.email + `","password":"` + tc.password + `"}`
+			client := &http.Client{}
+			b.ResetTimer()
+			for b.Loop() {
+				r, _ := http.NewRequest("POST", f.URL+"/api/user/login/", strings.NewReader(body))
+				r.Header.Set("Content-Type", "application/json")
+				res, err := client.Do(r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusBadRequest {
+					b.Fatalf("status %d", res.StatusCode)
+				}
+			}
+		})
+	}
 }

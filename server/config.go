@@ -36,6 +36,10 @@ type Mailer interface {
 	Send(ctx context.Context, m mail.Message) error
 }
 
+// DefaultLoginLockMax is the longest a run of failed logins locks an account
+// in the hardened profile, as Keycloak's default maximum wait.
+const DefaultLoginLockMax = 15 * time.Minute
+
 // Config holds everything the server needs. Store, Mailer and SecretKey are
 // required; the rest have production defaults.
 type Config struct {
@@ -62,6 +66,10 @@ type Config struct {
 	// LoginThrottleFactor is the same rule applied to failed logins per account
 	// in the hardened profile.
 	LoginThrottleFactor int
+	// LoginLockMax caps the delay of the login throttle (default 15 minutes;
+	// negative for no cap), so that whoever knows an e-mail address can slow
+	// its owner's logins down but not lock them out for days.
+	LoginLockMax time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -82,5 +90,8 @@ func (c *Config) setDefaults() {
 	}
 	if c.LoginThrottleFactor == 0 {
 		c.LoginThrottleFactor = 1
+	}
+	if c.LoginLockMax == 0 {
+		c.LoginLockMax = DefaultLoginLockMax
 	}
 }

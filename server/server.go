@@ -11,6 +11,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/virtualspaces/vsauth/server/otp"
 	"github.com/virtualspaces/vsauth/server/password"
 )
 
@@ -21,6 +22,9 @@ type Server struct {
 	store  Store
 	hasher password.Hasher
 	routes []route
+	// otpThrottle and loginThrottle are the hardened profile's rules for
+	// second-step codes (django-otp 1.x, uncapped) and passwords (capped).
+	otpThrottle, loginThrottle otp.ThrottlePolicy
 	// background counts work that outlives its request (hardened reset
 	// mail); Wait blocks on it.
 	background sync.WaitGroup
@@ -59,6 +63,9 @@ func New(cfg Config) (*Server, error) {
 		cfg:    cfg,
 		store:  cfg.Store,
 		hasher: password.Hasher{Iterations: cfg.PasswordIterations, Rand: cfg.Rand},
+
+		otpThrottle:   otp.ThrottlePolicy{Factor: cfg.OTPThrottleFactor},
+		loginThrottle: otp.ThrottlePolicy{Factor: cfg.LoginThrottleFactor, Max: max(cfg.LoginLockMax, 0)},
 	}
 	s.routes = s.buildRoutes()
 	return s, nil

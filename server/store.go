@@ -25,16 +25,15 @@ type Store interface {
 	FirstTOTPDevice(ctx context.Context, userID int64) (store.TOTPDevice, error)
 	CreateTOTPDeviceIfNone(ctx context.Context, d store.TOTPDevice) (store.TOTPDevice, bool, error)
 	RecordTOTPSuccess(ctx context.Context, prev store.TOTPDevice, lastT int64, drift int) (bool, error)
-	RecordTOTPFailure(ctx context.Context, id int64, now time.Time) error
+	ClaimTOTPAttempt(ctx context.Context, deviceID int64, now time.Time, rule store.ThrottleRule) (store.Claim, error)
 	StaticDevice(ctx context.Context, id int64) (store.StaticDevice, error)
 	FirstStaticDevice(ctx context.Context, userID int64) (store.StaticDevice, error)
 	ReplaceStaticTokens(ctx context.Context, userID int64, tokens []string) (store.StaticDevice, error)
 	UseStaticToken(ctx context.Context, deviceID int64, token string) (bool, error)
-	RecordStaticFailure(ctx context.Context, deviceID int64, now time.Time) error
+	ClaimStaticAttempt(ctx context.Context, deviceID int64, now time.Time, rule store.ThrottleRule) (store.Claim, error)
 	HasConfirmedDevice(ctx context.Context, userID int64) (bool, error)
 	DeleteDevices(ctx context.Context, userID int64, confirmedOnly bool, newJWTSecret string) error
 
-	LoginThrottle(ctx context.Context, userID int64) (store.Throttle, error)
-	RecordLoginFailure(ctx context.Context, userID int64, now time.Time) error
+	ClaimLoginAttempt(ctx context.Context, userID int64, now time.Time, rule store.ThrottleRule) (store.Claim, error)
 	ResetLoginThrottle(ctx context.Context, userID int64) error
 }

@@ -72,7 +72,9 @@ func (s *Server) totpLogin(r *request) response {
 		panic(err)
 	}
 	return s.checkCode(r, codeCheck{
-		throttle: dev.Throttle,
+		claim: func(now time.Time) (store.Claim, error) {
+			return s.store.ClaimTOTPAttempt(ctx, dev.ID, now, s.otpThrottle.Allows)
+		},
 		verify: func(now time.Time) (bool, error) {
 			t, drift, ok := otp.VerifyTOTP(dev, r.args[0], now)
 			if !ok {
@@ -82,28 +84,36 @@ func (s *Server) totpLogin(r *request) response {
 			// the same code, only one moves last_t past it.
 			return s.store.RecordTOTPSuccess(ctx, dev, t, drift)
 		},
-		fail:     func(now time.Time) error { return s.store.RecordTOTPFailure(ctx, dev.ID, now) },
 		deviceID: otp.PersistentID(otp.KindTOTP, dev.ID),
 	})
 }
 
-// codeCheck is one device's part in a second-step login: its throttling
-// state, how a code is checked and consumed, how a failure is counted, and
-// the device id the upgraded token names ("" for none).
+// codeCheck is one device's part in a second-step login: how an attempt is
+// claimed under the device's throttle, how a code is checked and consumed,
+// and the device id the upgraded token names ("" for none).
 type codeCheck struct {
-	throttle store.Throttle
+	claim    func(now time.Time) (store.Claim, error)
 	verify   func(now time.Time) (bool, error)
-	fail     func(now time.Time) error
 	deviceID string
 }
 
 // checkCode runs a second-step login: 201 with an upgraded token, or the
-// original's bare 400 for every failure. The hardened profile refuses
-// without checking while the device is throttled (D8) and counts failures.
+// original's bare 400 for every failure. In the hardened profile (D8) the
+// attempt is first claimed from the device's throttle, which counts it as a
+// failure in the same step; a code that then verifies clears the count.
+// Concurrent wrong codes are therefore checked one at a time as the lock
+// engages, never all at once.
 func (s *Server) checkCode(r *request, c codeCheck) response {
 	now := s.now()
 	if s.hardened() {
-		if ok, _ := otp.ThrottleAllows(c.throttle, s.cfg.OTPThrottleFactor, now); !ok {
+		claim, err := c.claim(now)
+		if errors.Is(err, store.ErrNotFound) { // the device went meanwhile
+			return empty(http.StatusBadRequest)
+		}
+		if err != nil {
+			panic(err)
+		}
+		if !claim.Allowed {
 			return empty(http.StatusBadRequest)
 		}
 	}
@@ -112,11 +122,6 @@ func (s *Server) checkCode(r *request, c codeCheck) response {
 		panic(err)
 	}
 	if !ok {
-		if s.hardened() {
-			if err := c.fail(now); err != nil {
-				panic(err)
-			}
-		}
 		return empty(http.StatusBadRequest)
 	}
 	return jsonResponse(http.StatusCreated, tokenBody(s.mintToken(*r.user, c.deviceID, nil)))
@@ -209,35 +214,13 @@ func (s *Server) staticLogin(r *request) response {
 		panic(err)
 	}
 	c := codeCheck{
-		throttle: dev.Throttle,
-		verify:   func(time.Time) (bool, error) { return s.store.UseStaticToken(ctx, dev.ID, r.args[0]) },
-		fail:     func(now time.Time) error { return s.store.RecordStaticFailure(ctx, dev.ID, now) },
+		claim: func(now time.Time) (store.Claim, error) {
+			return s.store.ClaimStaticAttempt(ctx, dev.ID, now, s.otpThrottle.Allows)
+		},
+		verify: func(time.Time) (bool, error) { return s.store.UseStaticToken(ctx, dev.ID, r.args[0]) },
 	}
 	if dev.Confirmed {
 		c.deviceID = otp.PersistentID(otp.KindStatic, dev.ID)
 	}
 	return s.checkCode(r, c)
-}
-
-// loginAllowed applies the django-otp 1.x delay rule to failed logins of one
-// account (hardened only).
-func (s *Server) loginAllowed(r *request, u store.User) bool {
-	th, err := s.store.LoginThrottle(r.Context(), u.ID)
-	if err != nil {
-		panic(err)
-	}
-	ok, _ := otp.ThrottleAllows(th, s.cfg.LoginThrottleFactor, s.now())
-	return ok
-}
-
-func (s *Server) recordLogin(r *request, u store.User, ok bool) {
-	var err error
-	if ok {
-		err = s.store.ResetLoginThrottle(r.Context(), u.ID)
-	} else {
-		err = s.store.RecordLoginFailure(r.Context(), u.ID, s.now())
-	}
-	if err != nil {
-		panic(err)
-	}
 }

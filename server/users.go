@@ -4,9 +4,9 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/virtualspaces/vsauth/internal/drf"
 	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/server/emailaddr"
-	"github.com/virtualspaces/vsauth/internal/drf"
 	"github.com/virtualspaces/vsauth/server/password"
 	"github.com/virtualspaces/vsauth/server/store"
 )
@@ -129,6 +129,12 @@ func (s *Server) login(r *request) response {
 // checkCredentials is Django's ModelBackend.authenticate: a dummy hash for
 // unknown emails so timing does not reveal accounts, the password checked
 // before is_active, and a hash upgrade when the iteration count differs.
+//
+// The hardened profile adds a per-account throttle: the attempt is claimed
+// (and counted as a failure) before the password is checked, so that
+// concurrent guesses are checked one at a time as the lock engages, and a
+// right password clears the count. A refused attempt still pays for the
+// dummy hash: a locked account answers as slowly as an unknown one.
 func (s *Server) checkCredentials(r *request, email, pw string) (store.User, bool) {
 	ctx := r.Context()
 	user, err := s.store.UserByEmail(ctx, email)
@@ -139,12 +145,21 @@ func (s *Server) checkCredentials(r *request, email, pw string) (store.User, boo
 	if err != nil {
 		panic(err)
 	}
-	if s.hardened() && !s.loginAllowed(r, user) {
-		return store.User{}, false
+	if s.hardened() {
+		claim, err := s.store.ClaimLoginAttempt(ctx, user.ID, s.now(), s.loginThrottle.Allows)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			panic(err)
+		}
+		if err != nil || !claim.Allowed {
+			s.hasher.Dummy(pw)
+			return store.User{}, false
+		}
 	}
 	ok := s.checkPassword(r, &user, pw)
-	if s.hardened() {
-		s.recordLogin(r, user, ok)
+	if ok && s.hardened() {
+		if err := s.store.ResetLoginThrottle(ctx, user.ID); err != nil {
+			panic(err)
+		}
 	}
 	return user, ok && user.IsActive
 }

@@ -95,6 +95,7 @@ type Option func(*options)
 type options struct {
 	seed       byte
 	iterations int
+	configure  []func(*server.Config)
 }
 
 // WithRandSeed keys the server's random source with seed instead of 1.
@@ -103,6 +104,12 @@ func WithRandSeed(seed byte) Option { return func(o *options) { o.seed = seed } 
 // WithPasswordIterations sets the PBKDF2 count for new hashes instead of
 // PasswordIterations; n <= 0 leaves the server's production default.
 func WithPasswordIterations(n int) Option { return func(o *options) { o.iterations = n } }
+
+// WithConfig lets fn change the server's Config last, after Start filled it
+// in: for the settings no other Option names.
+func WithConfig(fn func(*server.Config)) Option {
+	return func(o *options) { o.configure = append(o.configure, fn) }
+}
 
 // Start runs the API server with profile until the test ends: the listener
 // is closed, the server's background work waited for and the database closed
@@ -119,7 +126,7 @@ func Start(t testing.TB, profile server.Profile, opts ...Option) *Env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &Env{Store: st, Mail: &Mailer{}, Clock: clock.NewManual(StartTime)}
-	e.API, err = server.New(server.Config{
+	cfg := server.Config{
 		Store:              st,
 		Mailer:             e.Mail,
 		SecretKey:          SecretKey,
@@ -127,7 +134,11 @@ func Start(t testing.TB, profile server.Profile, opts ...Option) *Env {
 		PasswordIterations: o.iterations,
 		Clock:              e.Clock.Now,
 		Rand:               Rand(o.seed),
-	})
+	}
+	for _, fn := range o.configure {
+		fn(&cfg)
+	}
+	e.API, err = server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,22 +142,35 @@ func VerifyTOTP(d store.TOTPDevice, code string, now time.Time) (t int64, drift 
 // time.Duration; it is about 292 years.
 const maxDelaySeconds = math.MaxInt64 / int64(time.Second)
 
-// ThrottleAllows is django-otp 1.x's ThrottlingMixin.verify_is_allowed: after n
-// consecutive failures, the last at th.FailureTimestamp, verification is refused
-// until factor·2^(n-1) seconds after that failure. A factor of 0 (or less)
-// disables throttling. When refused, lockedUntil is that moment.
-func ThrottleAllows(th store.Throttle, factor int, now time.Time) (allowed bool, lockedUntil time.Time) {
-	if factor <= 0 || th.FailureCount <= 0 || th.FailureTimestamp == nil {
+// ThrottlePolicy is django-otp 1.x's ThrottlingMixin rule: after n
+// consecutive failures, the last at the throttle's FailureTimestamp,
+// verification is refused until Factor·2^(n-1) seconds after that failure.
+// A Factor of 0 (or less) disables throttling. Max, when positive, caps the
+// delay: vsauth's addition for failed logins, where an uncapped doubling lets
+// anyone who knows an e-mail address lock its owner out for years.
+type ThrottlePolicy struct {
+	Factor int
+	Max    time.Duration
+}
+
+// Allows is verify_is_allowed under p. When it refuses, lockedUntil is the
+// moment it will allow again. Its signature is store.ThrottleRule's, so the
+// store can apply it inside the transaction that records the attempt.
+func (p ThrottlePolicy) Allows(th store.Throttle, now time.Time) (allowed bool, lockedUntil time.Time) {
+	if p.Factor <= 0 || th.FailureCount <= 0 || th.FailureTimestamp == nil {
 		return true, time.Time{}
 	}
 	required := int64(maxDelaySeconds)
 	if th.FailureCount-1 < 62 {
 		pow := int64(1) << uint(th.FailureCount-1)
-		if pow <= maxDelaySeconds/int64(factor) {
-			required = int64(factor) * pow
+		if pow <= maxDelaySeconds/int64(p.Factor) {
+			required = int64(p.Factor) * pow
 		}
 	}
 	delay := time.Duration(required) * time.Second
+	if p.Max > 0 && delay > p.Max {
+		delay = p.Max
+	}
 	if now.Sub(*th.FailureTimestamp) < delay {
 		return false, th.FailureTimestamp.Add(delay)
 	}

@@ -202,7 +202,7 @@ func TestVerifyTOTPAscendingOrder(t *testing.T) {
 	}
 }
 
-func TestThrottleAllows(t *testing.T) {
+func TestThrottlePolicy(t *testing.T) {
 	failed := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) time.Time { return failed.Add(d) }
 	tests := []struct {
@@ -210,29 +210,34 @@ func TestThrottleAllows(t *testing.T) {
 		count      int
 		ts         *time.Time
 		factor     int
+		max        time.Duration
 		now        time.Time
 		allowed    bool
 		lockedTill time.Time
 	}{
-		{"no failures", 0, &failed, 1, at(0), true, time.Time{}},
-		{"no timestamp", 3, nil, 1, at(0), true, time.Time{}},
-		{"factor 0 disables", 10, &failed, 0, at(0), true, time.Time{}},
-		{"1 failure, at once", 1, &failed, 1, at(0), false, at(time.Second)},
-		{"1 failure, just before 1 s", 1, &failed, 1, at(time.Second - time.Microsecond), false, at(time.Second)},
-		{"1 failure, after 1 s", 1, &failed, 1, at(time.Second), true, time.Time{}},
-		{"2 failures, 1 s", 2, &failed, 1, at(time.Second), false, at(2 * time.Second)},
-		{"2 failures, 2 s", 2, &failed, 1, at(2 * time.Second), true, time.Time{}},
-		{"3 failures, 3 s", 3, &failed, 1, at(3 * time.Second), false, at(4 * time.Second)},
-		{"3 failures, 4 s", 3, &failed, 1, at(4 * time.Second), true, time.Time{}},
-		{"4 failures, 7 s", 4, &failed, 1, at(7 * time.Second), false, at(8 * time.Second)},
-		{"4 failures, 8 s", 4, &failed, 1, at(8 * time.Second), true, time.Time{}},
-		{"factor 3, 2 failures", 2, &failed, 3, at(5 * time.Second), false, at(6 * time.Second)},
-		{"huge count saturates", 200, &failed, 1, at(100 * 365 * 24 * time.Hour), false, failed.Add(time.Duration(maxDelaySeconds) * time.Second)},
+		{"no failures", 0, &failed, 1, 0, at(0), true, time.Time{}},
+		{"no timestamp", 3, nil, 1, 0, at(0), true, time.Time{}},
+		{"factor 0 disables", 10, &failed, 0, 0, at(0), true, time.Time{}},
+		{"1 failure, at once", 1, &failed, 1, 0, at(0), false, at(time.Second)},
+		{"1 failure, just before 1 s", 1, &failed, 1, 0, at(time.Second - time.Microsecond), false, at(time.Second)},
+		{"1 failure, after 1 s", 1, &failed, 1, 0, at(time.Second), true, time.Time{}},
+		{"2 failures, 1 s", 2, &failed, 1, 0, at(time.Second), false, at(2 * time.Second)},
+		{"2 failures, 2 s", 2, &failed, 1, 0, at(2 * time.Second), true, time.Time{}},
+		{"3 failures, 3 s", 3, &failed, 1, 0, at(3 * time.Second), false, at(4 * time.Second)},
+		{"3 failures, 4 s", 3, &failed, 1, 0, at(4 * time.Second), true, time.Time{}},
+		{"4 failures, 7 s", 4, &failed, 1, 0, at(7 * time.Second), false, at(8 * time.Second)},
+		{"4 failures, 8 s", 4, &failed, 1, 0, at(8 * time.Second), true, time.Time{}},
+		{"factor 3, 2 failures", 2, &failed, 3, 0, at(5 * time.Second), false, at(6 * time.Second)},
+		{"capped: 20 failures, 15 min cap, 14 min", 20, &failed, 1, 15 * time.Minute, at(14 * time.Minute), false, at(15 * time.Minute)},
+		{"capped: 20 failures, 15 min cap, 15 min", 20, &failed, 1, 15 * time.Minute, at(15 * time.Minute), true, time.Time{}},
+		{"cap above the delay changes nothing", 2, &failed, 1, time.Hour, at(time.Second), false, at(2 * time.Second)},
+		{"huge count saturates", 200, &failed, 1, 0, at(100 * 365 * 24 * time.Hour), false, failed.Add(time.Duration(maxDelaySeconds) * time.Second)},
 	}
 	for _, tt := range tests {
-		allowed, until := ThrottleAllows(store.Throttle{FailureTimestamp: tt.ts, FailureCount: tt.count}, tt.factor, tt.now)
+		p := ThrottlePolicy{Factor: tt.factor, Max: tt.max}
+		allowed, until := p.Allows(store.Throttle{FailureTimestamp: tt.ts, FailureCount: tt.count}, tt.now)
 		if allowed != tt.allowed || !until.Equal(tt.lockedTill) {
-			t.Errorf("%s: ThrottleAllows = %v, %v; want %v, %v", tt.name, allowed, until, tt.allowed, tt.lockedTill)
+			t.Errorf("%s: Allows = %v, %v; want %v, %v", tt.name, allowed, until, tt.allowed, tt.lockedTill)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // run calls fn(i) from n goroutines started together.
@@ -87,7 +88,9 @@ func TestConcurrentRecordTOTPSuccess(t *testing.T) {
 	}
 }
 
-func TestConcurrentRecordTOTPFailure(t *testing.T) {
+// Counting is atomic: 32 claims under a rule that never refuses are 32
+// failures, across two connections.
+func TestConcurrentClaimsAllCounted(t *testing.T) {
 	ctx := context.Background()
 	stores := twoStores(t)
 	u := mustCreateUser(t, stores[0], "alice@example.com")
@@ -97,28 +100,70 @@ func TestConcurrentRecordTOTPFailure(t *testing.T) {
 	}
 	now := tm(t, "2026-11-25T10:00:00Z")
 	run(32, func(i int) {
-		if err := stores[i%2].RecordTOTPFailure(ctx, dev.ID, now); err != nil {
+		if err := failed(stores[i%2].ClaimTOTPAttempt(ctx, dev.ID, now, allowAll)); err != nil {
+			t.Error(err)
+		}
+		if err := failed(stores[i%2].ClaimLoginAttempt(ctx, u.ID, now, allowAll)); err != nil {
 			t.Error(err)
 		}
 	})
 	d, _ := stores[0].TOTPDevice(ctx, dev.ID)
 	if d.Throttle.FailureCount != 32 {
-		t.Errorf("failure count = %d, want 32", d.Throttle.FailureCount)
+		t.Errorf("TOTP failure count = %d, want 32", d.Throttle.FailureCount)
+	}
+	if th, _ := stores[0].LoginThrottle(ctx, u.ID); th.FailureCount != 32 {
+		t.Errorf("login failure count = %d, want 32", th.FailureCount)
 	}
 }
 
-func TestConcurrentRecordLoginFailure(t *testing.T) {
+// The check and the count are one step: of 50 concurrent attempts under a
+// rule that locks after one failure, exactly one is allowed, on every kind
+// of throttle, across two connections; the rest learn until when.
+func TestConcurrentClaimsAllowExactlyOne(t *testing.T) {
 	ctx := context.Background()
 	stores := twoStores(t)
 	u := mustCreateUser(t, stores[0], "alice@example.com")
+	dev, _, err := stores[0].CreateTOTPDeviceIfNone(ctx, newTOTP(u.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := stores[0].ReplaceStaticTokens(ctx, u.ID, []string{"aaaaaaaa"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := tm(t, "2026-11-25T10:00:00Z")
-	run(32, func(i int) {
-		if err := stores[i%2].RecordLoginFailure(ctx, u.ID, now); err != nil {
-			t.Error(err)
+	for _, k := range []struct {
+		name  string
+		claim func(s *SQLite) (Claim, error)
+		count func() int
+	}{
+		{"login", func(s *SQLite) (Claim, error) { return s.ClaimLoginAttempt(ctx, u.ID, now, lockAfterOne) },
+			func() int { th, _ := stores[0].LoginThrottle(ctx, u.ID); return th.FailureCount }},
+		{"TOTP", func(s *SQLite) (Claim, error) { return s.ClaimTOTPAttempt(ctx, dev.ID, now, lockAfterOne) },
+			func() int { d, _ := stores[0].TOTPDevice(ctx, dev.ID); return d.Throttle.FailureCount }},
+		{"static", func(s *SQLite) (Claim, error) { return s.ClaimStaticAttempt(ctx, sd.ID, now, lockAfterOne) },
+			func() int { d, _ := stores[0].StaticDevice(ctx, sd.ID); return d.Throttle.FailureCount }},
+	} {
+		var allowed, refused atomic.Int32
+		run(50, func(i int) {
+			c, err := k.claim(stores[i%2])
+			switch {
+			case err != nil:
+				t.Error(err)
+			case c.Allowed:
+				allowed.Add(1)
+			case c.LockedUntil.Equal(now.Add(time.Minute)):
+				refused.Add(1)
+			default:
+				t.Errorf("%s: refused until %v", k.name, c.LockedUntil)
+			}
+		})
+		if allowed.Load() != 1 || refused.Load() != 49 {
+			t.Errorf("%s: %d allowed, %d refused; want 1 and 49", k.name, allowed.Load(), refused.Load())
 		}
-	})
-	if th, _ := stores[0].LoginThrottle(ctx, u.ID); th.FailureCount != 32 {
-		t.Errorf("login failure count = %d, want 32", th.FailureCount)
+		if n := k.count(); n != 1 {
+			t.Errorf("%s: failure count %d, want 1", k.name, n)
+		}
 	}
 }
 

@@ -99,3 +99,20 @@ func newTOTP(userID int64) TOTPDevice {
 		LastT:     -1,
 	}
 }
+
+// allowAll is a ThrottleRule that never refuses, so each claim counts one
+// failure: the way tests put a throttle into a known state.
+func allowAll(Throttle, time.Time) (bool, time.Time) { return true, time.Time{} }
+
+// lockAfterOne refuses for a minute after any failure, the shape of the
+// hardened rules while their lock engages.
+func lockAfterOne(th Throttle, now time.Time) (bool, time.Time) {
+	if th.FailureCount == 0 || th.FailureTimestamp == nil {
+		return true, time.Time{}
+	}
+	until := th.FailureTimestamp.Add(time.Minute)
+	return !now.Before(until), until
+}
+
+// failed keeps a claim's error, for claims made to record a failure.
+func failed(_ Claim, err error) error { return err }

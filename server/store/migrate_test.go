@@ -398,7 +398,7 @@ func TestOpenOriginalDatabase(t *testing.T) {
 	if ok, err := s.UseStaticToken(ctx, 3, "2ljt2i5x"); !ok || err != nil {
 		t.Errorf("UseStaticToken on an original token = %v, %v", ok, err)
 	}
-	if err := s.RecordTOTPFailure(ctx, 7, tm(t, "2026-01-01T00:00:00Z")); err != nil {
+	if err := failed(s.ClaimTOTPAttempt(ctx, 7, tm(t, "2026-01-01T00:00:00Z"), allowAll)); err != nil {
 		t.Fatal(err)
 	}
 	if got := rawString(t, s, `SELECT throttling_failure_count || ' ' || throttling_failure_timestamp FROM otp_totp_totpdevice WHERE id = 7`); got != "1 2026-01-01 00:00:00" {

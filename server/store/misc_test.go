@@ -16,10 +16,10 @@ func TestLoginThrottle(t *testing.T) {
 		t.Errorf("initial = %+v, %v", th, err)
 	}
 	t1, t2 := tm(t, "2026-11-25T10:00:00Z"), tm(t, "2026-11-25T10:00:01.5Z")
-	if err := s.RecordLoginFailure(ctx, alice.ID, t1); err != nil {
+	if err := failed(s.ClaimLoginAttempt(ctx, alice.ID, t1, allowAll)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordLoginFailure(ctx, alice.ID, t2); err != nil {
+	if err := failed(s.ClaimLoginAttempt(ctx, alice.ID, t2, allowAll)); err != nil {
 		t.Fatal(err)
 	}
 	th, err := s.LoginThrottle(ctx, alice.ID)
@@ -38,7 +38,7 @@ func TestLoginThrottle(t *testing.T) {
 	if err := s.ResetLoginThrottle(ctx, alice.ID); err != nil {
 		t.Errorf("second reset: %v", err)
 	}
-	if err := s.RecordLoginFailure(ctx, 42, t1); !errors.Is(err, ErrNotFound) || err.Error() != "store: not found: user 42" {
+	if err := failed(s.ClaimLoginAttempt(ctx, 42, t1, allowAll)); !errors.Is(err, ErrNotFound) || err.Error() != "store: not found: user 42" {
 		t.Errorf("unknown user: %v", err)
 	}
 	if n := count(t, s, `SELECT count(*) FROM vsauth_login_throttle`); n != 0 {

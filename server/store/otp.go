@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 )
 
 const totpColumns = `id, user_id, name, confirmed, key, step, t0, digits, tolerance, drift, last_t, throttling_failure_timestamp, throttling_failure_count`
@@ -91,29 +90,6 @@ func (s *SQLite) RecordTOTPSuccess(ctx context.Context, prev TOTPDevice, lastT i
 		return false, fmt.Errorf("store: record TOTP success on device %d: %w", prev.ID, err)
 	}
 	return n == 1, nil
-}
-
-// RecordTOTPFailure counts a failed verification on the device (count+1,
-// timestamp now) in one statement, so concurrent failures are all counted.
-// ErrNotFound if no such device.
-func (s *SQLite) RecordTOTPFailure(ctx context.Context, id int64, now time.Time) error {
-	return s.recordDeviceFailure(ctx, "otp_totp_totpdevice", "TOTP device", id, now)
-}
-
-// RecordStaticFailure counts a failed verification on the static device, like
-// RecordTOTPFailure. ErrNotFound if no such device.
-func (s *SQLite) RecordStaticFailure(ctx context.Context, deviceID int64, now time.Time) error {
-	return s.recordDeviceFailure(ctx, "otp_static_staticdevice", "static device", deviceID, now)
-}
-
-func (s *SQLite) recordDeviceFailure(ctx context.Context, table, what string, id int64, now time.Time) error {
-	res, err := s.exec(ctx,
-		fmt.Sprintf(`UPDATE %q SET throttling_failure_count = throttling_failure_count + 1, throttling_failure_timestamp = ? WHERE id = ?`, table),
-		formatDjangoTime(now), id)
-	if err != nil {
-		return fmt.Errorf("store: record failure on %s %d: %w", what, id, err)
-	}
-	return requireRow(res, "%s %d", what, id)
 }
 
 const staticColumns = `id, user_id, name, confirmed, throttling_failure_timestamp, throttling_failure_count`

@@ -72,7 +72,7 @@ func TestRecordTOTPSuccessAndFailure(t *testing.T) {
 
 	now := tm(t, "2026-11-25T10:00:00.123456Z")
 	for i := 0; i < 2; i++ {
-		if err := s.RecordTOTPFailure(ctx, dev.ID, now); err != nil {
+		if err := failed(s.ClaimTOTPAttempt(ctx, dev.ID, now, allowAll)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -83,8 +83,8 @@ func TestRecordTOTPSuccessAndFailure(t *testing.T) {
 	if raw := rawString(t, s, `SELECT CAST(throttling_failure_timestamp AS TEXT) FROM otp_totp_totpdevice`); raw != "2026-11-25 10:00:00.123456" {
 		t.Errorf("raw timestamp = %q", raw)
 	}
-	if err := s.RecordTOTPFailure(ctx, 99, now); !errors.Is(err, ErrNotFound) || err.Error() != "store: not found: TOTP device 99" {
-		t.Errorf("RecordTOTPFailure on unknown device: %v", err)
+	if err := failed(s.ClaimTOTPAttempt(ctx, 99, now, allowAll)); !errors.Is(err, ErrNotFound) || err.Error() != "store: not found: TOTP device 99" {
+		t.Errorf("ClaimTOTPAttempt on unknown device: %v", err)
 	}
 
 	// A stale prev loses.
@@ -156,7 +156,7 @@ func TestStaticDevices(t *testing.T) {
 
 	// Regenerating keeps the device (and its throttle) and replaces the tokens.
 	now := tm(t, "2026-11-25T10:00:00Z")
-	if err := s.RecordStaticFailure(ctx, dev.ID, now); err != nil {
+	if err := failed(s.ClaimStaticAttempt(ctx, dev.ID, now, allowAll)); err != nil {
 		t.Fatal(err)
 	}
 	second := []string{"aaaaaaaa", "bbbbbbbb", "aaaaaaaa"}
@@ -222,8 +222,8 @@ func TestStaticDevices(t *testing.T) {
 		t.Errorf("StaticTokens of unknown device = %q, %v", got, err)
 	}
 
-	if err := s.RecordStaticFailure(ctx, 99, now); !errors.Is(err, ErrNotFound) || err.Error() != "store: not found: static device 99" {
-		t.Errorf("RecordStaticFailure on unknown device: %v", err)
+	if err := failed(s.ClaimStaticAttempt(ctx, 99, now, allowAll)); !errors.Is(err, ErrNotFound) || err.Error() != "store: not found: static device 99" {
+		t.Errorf("ClaimStaticAttempt on unknown device: %v", err)
 	}
 	if _, err := s.ReplaceStaticTokens(ctx, 42, first); !errors.Is(err, ErrNotFound) {
 		t.Errorf("ReplaceStaticTokens for unknown user: %v", err)
@@ -360,7 +360,7 @@ func TestClearThrottles(t *testing.T) {
 		u := mustCreateUser(t, s, email)
 		d, _, _ := s.CreateTOTPDeviceIfNone(ctx, newTOTP(u.ID))
 		sd, _ := s.ReplaceStaticTokens(ctx, u.ID, nil)
-		for _, err := range []error{s.RecordTOTPFailure(ctx, d.ID, now), s.RecordStaticFailure(ctx, sd.ID, now), s.RecordLoginFailure(ctx, u.ID, now)} {
+		for _, err := range []error{failed(s.ClaimTOTPAttempt(ctx, d.ID, now, allowAll)), failed(s.ClaimStaticAttempt(ctx, sd.ID, now, allowAll)), failed(s.ClaimLoginAttempt(ctx, u.ID, now, allowAll))} {
 			if err != nil {
 				t.Fatal(err)
 			}

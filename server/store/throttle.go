@@ -8,38 +8,114 @@ import (
 	"time"
 )
 
-// LoginThrottle returns the user's failed-login state, the zero Throttle if
-// there is none.
-func (s *SQLite) LoginThrottle(ctx context.Context, userID int64) (Throttle, error) {
+// ThrottleRule is the caller's throttling policy: whether a throttle in state
+// th lets an attempt at now be checked, and if not, until when it refuses.
+// otp.ThrottlePolicy.Allows is one.
+type ThrottleRule func(th Throttle, now time.Time) (allowed bool, lockedUntil time.Time)
+
+// Claim is the answer to a request to check one attempt (a password, a TOTP
+// code, an emergency code) under a ThrottleRule.
+type Claim struct {
+	Allowed     bool
+	LockedUntil time.Time // when refused: the moment the rule allows again
+}
+
+// The Claim… methods make throttling hold under concurrency. Reading the
+// state, applying the rule and counting the attempt happen in one write
+// transaction, and an allowed attempt is counted as a failure before it is
+// checked. Of N concurrent wrong attempts exactly one is checked while the
+// lock engages: the others already see its failure. A check that succeeds
+// then clears the count (ResetLoginThrottle, RecordTOTPSuccess,
+// UseStaticToken), so a right answer costs nothing but the brief lock its
+// own attempt held.
+
+// ClaimLoginAttempt claims the check of one password for the user (vsauth's
+// per-account login throttle). ErrNotFound if the user does not exist.
+func (s *SQLite) ClaimLoginAttempt(ctx context.Context, userID int64, now time.Time, rule ThrottleRule) (Claim, error) {
+	var c Claim
+	err := s.userTx(ctx, userID, fmt.Sprintf("claim login attempt of user %d", userID), func(tx *sql.Tx) error {
+		th, err := scanThrottle(tx.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = ?`, userID))
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read throttle: %w", err)
+		}
+		if c.Allowed, c.LockedUntil = rule(th, now); !c.Allowed {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx,
+			`INSERT INTO vsauth_login_throttle (user_id, failure_count, failure_timestamp) VALUES (?, 1, ?)
+			ON CONFLICT (user_id) DO UPDATE SET failure_count = failure_count + 1, failure_timestamp = excluded.failure_timestamp`,
+			userID, formatDjangoTime(now))
+		if err != nil {
+			return fmt.Errorf("count attempt: %w", err)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// ClaimTOTPAttempt claims the check of one code against the TOTP device, in
+// django-otp 1.x's throttling columns. ErrNotFound if no such device.
+func (s *SQLite) ClaimTOTPAttempt(ctx context.Context, deviceID int64, now time.Time, rule ThrottleRule) (Claim, error) {
+	return s.claimDeviceAttempt(ctx, "otp_totp_totpdevice", "TOTP device", deviceID, now, rule)
+}
+
+// ClaimStaticAttempt claims the check of one emergency code against the
+// static device, like ClaimTOTPAttempt. ErrNotFound if no such device.
+func (s *SQLite) ClaimStaticAttempt(ctx context.Context, deviceID int64, now time.Time, rule ThrottleRule) (Claim, error) {
+	return s.claimDeviceAttempt(ctx, "otp_static_staticdevice", "static device", deviceID, now, rule)
+}
+
+func (s *SQLite) claimDeviceAttempt(ctx context.Context, table, what string, id int64, now time.Time, rule ThrottleRule) (Claim, error) {
+	var c Claim
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		th, err := scanThrottle(tx.QueryRowContext(ctx,
+			fmt.Sprintf(`SELECT throttling_failure_count, throttling_failure_timestamp FROM %q WHERE id = ?`, table), id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("%s %d", what, id)
+		}
+		if err != nil {
+			return fmt.Errorf("read throttle: %w", err)
+		}
+		if c.Allowed, c.LockedUntil = rule(th, now); !c.Allowed {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx,
+			fmt.Sprintf(`UPDATE %q SET throttling_failure_count = throttling_failure_count + 1, throttling_failure_timestamp = ? WHERE id = ?`, table),
+			formatDjangoTime(now), id)
+		if err != nil {
+			return fmt.Errorf("count attempt: %w", err)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		err = fmt.Errorf("store: claim attempt on %s %d: %w", what, id, err)
+	}
+	return c, err
+}
+
+func scanThrottle(r rowScanner) (Throttle, error) {
 	var (
 		t  Throttle
 		ts nullTime
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = ?`, userID).Scan(&t.FailureCount, &ts)
+	if err := r.Scan(&t.FailureCount, &ts); err != nil {
+		return Throttle{}, err
+	}
+	t.FailureTimestamp = ts.ptr()
+	return t, nil
+}
+
+// LoginThrottle returns the user's failed-login state, the zero Throttle if
+// there is none.
+func (s *SQLite) LoginThrottle(ctx context.Context, userID int64) (Throttle, error) {
+	t, err := scanThrottle(s.db.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = ?`, userID))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Throttle{}, nil
 	case err != nil:
 		return Throttle{}, fmt.Errorf("store: read login throttle of user %d: %w", userID, err)
 	}
-	t.FailureTimestamp = ts.ptr()
 	return t, nil
-}
-
-// RecordLoginFailure counts a failed login of the user (count+1, timestamp now)
-// in one statement, so concurrent failures are all counted. ErrNotFound if the
-// user does not exist.
-func (s *SQLite) RecordLoginFailure(ctx context.Context, userID int64, now time.Time) error {
-	// The SELECT makes an unknown user insert nothing instead of tripping the
-	// foreign key; WHERE true keeps ON CONFLICT from parsing as a join clause.
-	res, err := s.exec(ctx,
-		`INSERT INTO vsauth_login_throttle (user_id, failure_count, failure_timestamp) SELECT id, 1, ? FROM users WHERE id = ? AND true
-		ON CONFLICT (user_id) DO UPDATE SET failure_count = failure_count + 1, failure_timestamp = excluded.failure_timestamp`,
-		formatDjangoTime(now), userID)
-	if err != nil {
-		return fmt.Errorf("store: record login failure of user %d: %w", userID, err)
-	}
-	return requireRow(res, "user %d", userID)
 }
 
 // ResetLoginThrottle forgets the user's failed logins.

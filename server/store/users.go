@@ -132,8 +132,11 @@ type PasswordUpdate struct {
 }
 
 // UpdatePassword stores a new password hash, and optionally last_login and a new
-// jwt_secret, in one statement. It reports false when the user is gone or, with
-// ExpectHash, when the stored hash has changed meanwhile.
+// jwt_secret, and forgets the user's failed logins, in one transaction: a
+// lock earned by guessing the old password must not outlive it (a reset by
+// mail is how a locked-out owner gets back in). It reports false, changing
+// nothing, when the user is gone or, with ExpectHash, when the stored hash has
+// changed meanwhile.
 func (s *SQLite) UpdatePassword(ctx context.Context, userID int64, u PasswordUpdate) (bool, error) {
 	query := `UPDATE users SET password = ?`
 	args := []any{u.NewHash}
@@ -155,15 +158,24 @@ func (s *SQLite) UpdatePassword(ctx context.Context, userID int64, u PasswordUpd
 		query += ` AND password = ?`
 		args = append(args, u.ExpectHash)
 	}
-	res, err := s.exec(ctx, query, args...)
+	var done bool
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n != 1 {
+			return err
+		}
+		done = true
+		_, err = tx.ExecContext(ctx, `DELETE FROM vsauth_login_throttle WHERE user_id = ?`, userID)
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("store: update password of user %d: %w", userID, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("store: update password of user %d: %w", userID, err)
-	}
-	return n == 1, nil
+	return done, nil
 }
 
 // SetJWTSecret replaces the user's jwt_secret (hyphenated form), which

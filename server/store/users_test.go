@@ -221,6 +221,9 @@ func TestUpdatePassword(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := openTemp(t)
 			mustCreateUser(t, s, "alice@example.com")
+			if err := failed(s.ClaimLoginAttempt(ctx, 1, login, allowAll)); err != nil {
+				t.Fatal(err)
+			}
 			ok, err := s.UpdatePassword(ctx, 1, tt.update)
 			if tt.wantErrText != "" {
 				if err == nil || err.Error() != tt.wantErrText {
@@ -235,6 +238,15 @@ func TestUpdatePassword(t *testing.T) {
 			got := rawString(t, s, `SELECT password || '|' || coalesce(CAST(last_login AS TEXT), 'NULL') || '|' || jwt_secret FROM users WHERE id = 1`)
 			if want := tt.wantHash + "|" + tt.wantLogin + "|" + tt.wantSecret; got != want {
 				t.Errorf("row = %q, want %q", got, want)
+			}
+			// A new password ends the lock earned against the old one; a
+			// refused update leaves it.
+			wantRows := 1
+			if tt.wantOK {
+				wantRows = 0
+			}
+			if n := count(t, s, `SELECT count(*) FROM vsauth_login_throttle`); n != wantRows {
+				t.Errorf("%d login throttle rows, want %d", n, wantRows)
 			}
 		})
 	}
@@ -290,7 +302,7 @@ func TestDeleteUserCascade(t *testing.T) {
 		if _, err := s.ReplaceStaticTokens(ctx, u.ID, []string{"aaaaaaaa", "bbbbbbbb"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordLoginFailure(ctx, u.ID, now); err != nil {
+		if err := failed(s.ClaimLoginAttempt(ctx, u.ID, now, allowAll)); err != nil {
 			t.Fatal(err)
 		}
 	}
