@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"github.com/virtualspaces/vsauth/internal/servertest"
+	"github.com/virtualspaces/vsauth/server"
 	"github.com/virtualspaces/vsauth/server/password"
 	"github.com/virtualspaces/vsauth/server/resettoken"
-	"github.com/virtualspaces/vsauth/server"
 	"github.com/virtualspaces/vsauth/server/store"
 )
 

@@ -3,8 +3,8 @@ package server_test
 import (
 	"testing"
 
-	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/server"
+	"github.com/virtualspaces/vsauth/server/authtoken"
 )
 
 // Examples from API.md that the walkthrough tests do not reach.

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/internal/servertest"
 	"github.com/virtualspaces/vsauth/server"
+	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/server/store"
 )
 

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/virtualspaces/vsauth/internal/servertest"
-	"github.com/virtualspaces/vsauth/server/resettoken"
 	"github.com/virtualspaces/vsauth/server"
+	"github.com/virtualspaces/vsauth/server/resettoken"
 )
 
 func TestHardenedTwoFactor(t *testing.T) {

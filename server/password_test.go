@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/internal/servertest"
-	"github.com/virtualspaces/vsauth/server/resettoken"
 	"github.com/virtualspaces/vsauth/server"
+	"github.com/virtualspaces/vsauth/server/authtoken"
+	"github.com/virtualspaces/vsauth/server/resettoken"
 )
 
 const newPW = "An0ther-long-pass"

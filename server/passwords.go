@@ -5,8 +5,8 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/internal/drf"
+	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server/password"
 	"github.com/virtualspaces/vsauth/server/resettoken"

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/internal/drf"
+	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/server/store"
 )
 

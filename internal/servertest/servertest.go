@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/virtualspaces/vsauth/internal/clock"
-	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server"
+	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server/store"
 )
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/virtualspaces/vsauth/internal/servertest"
-	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server"
+	"github.com/virtualspaces/vsauth/server/mail"
 )
 
 func TestRandIsDeterministicAndSeeded(t *testing.T) {
