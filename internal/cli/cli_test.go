@@ -111,14 +111,14 @@ func TestServerMailAndAdmin(t *testing.T) {
 	if code != 0 || out != want {
 		t.Fatalf("admin list: %d\n%s\nwant\n%s", code, out, want)
 	}
-	code, out, errOut = run(t, "An0ther-long-pass\n", nil, "admin", "set-password", "--db", db, "--password-iterations", "2", "1", "--password-stdin")
-	if code != 0 || out != "alice@example.com: password set, every session ended\n" {
+	code, out, errOut = run(t, "An0ther-long-pass\n", nil, "admin", "set-password", "--db", db, "--password-iterations", "2", "1", "--password-stdin", "--yes", "--reason", "test")
+	if code != 0 || out != "alice@example.com: password set, every session ended (audit #1)\n" {
 		t.Fatalf("set-password: %d %q %q", code, out, errOut)
 	}
 	if got := post(t, base+"/api/user/login/", `{"email":"alice@example.com","password":"An0ther-long-pass"}`); got != 200 {
 		t.Fatalf("login with the new password: %d", got)
 	}
-	code, _, errOut = run(t, "short\n", nil, "admin", "set-password", "--db", db, "alice@example.com", "--password-stdin")
+	code, _, errOut = run(t, "short\n", nil, "admin", "set-password", "--db", db, "alice@example.com", "--password-stdin", "--yes")
 	if code != 1 || errOut != "vsauth: password refused, nothing changed: This password is too short. It must contain at least 8 characters.\n" {
 		t.Fatalf("weak set-password: %d %q", code, errOut)
 	}
@@ -126,8 +126,8 @@ func TestServerMailAndAdmin(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, "--password-stdin") {
 		t.Fatalf("set-password without a terminal: %d %q", code, errOut)
 	}
-	code, out, _ = run(t, "", nil, "admin", "reset-two-step", "--db", db, "alice@example.com")
-	if code != 0 || out != "alice@example.com: removed two-step login and revoked every session\n" {
+	code, out, _ = run(t, "", nil, "admin", "reset-two-step", "--db", db, "alice@example.com", "--yes", "--reason", "test")
+	if code != 0 || out != "alice@example.com: removed two-step login and revoked every session (audit #2)\n" {
 		t.Fatalf("reset-two-step: %d %q", code, out)
 	}
 	code, _, errOut = run(t, "", nil, "admin", "show", "--db", db, "nobody@example.com")

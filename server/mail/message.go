@@ -107,6 +107,26 @@ func PasswordReset(p ResetParams) Message {
 // body from 7bit/8bit to quoted-printable.
 const lineLengthLimit = 998
 
+// AccountNotice tells an account holder that support changed their account:
+// what was done (a sentence such as "Two-step login was turned off for your
+// account"), when, and whom to ask if they did not expect it. It is
+// vsauth's own message; the original sent none.
+func AccountNotice(to, site, what string, at time.Time) Message {
+	when := at.UTC().Format("2 January 2006 at 15:04 UTC")
+	text := "Hello,\n" +
+		"\n" +
+		what + " by support on " + when + ".\n" +
+		"\n" +
+		"If you did not ask for this, reply to this message or contact the " + site + " team at once.\n" +
+		"\n" +
+		"The " + site + " team"
+	html := "<p>Hello,</p>\n" +
+		"<p>" + escape(what) + " by support on " + escape(when) + ".</p>\n" +
+		"<p>If you did not ask for this, reply to this message or contact the " + escape(site) + " team at once.</p>\n" +
+		"<p>The " + escape(site) + " team</p>"
+	return Message{To: to, Subject: "Your " + site + " account was changed by support", Text: text, HTML: html}
+}
+
 // Bytes renders m as an RFC 5322 message with CRLF line endings, laid out as
 // Django's EmailMultiAlternatives.message() does: the same headers in the
 // same order, Python's "===============<digits>==" boundary style, and each

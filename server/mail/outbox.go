@@ -80,17 +80,12 @@ func NewOutbox(q Queue, opts OutboxOptions) *Outbox {
 // message could not be stored.
 func (o *Outbox) Send(ctx context.Context, m Message) error {
 	now := o.clock()
-	if err := o.stamp(&m, now); err != nil {
+	row, err := o.Prepare(m)
+	if err != nil {
 		return err
 	}
-	raw := m.Bytes()
-	saved, err := o.q.EnqueueMail(ctx, store.Mail{
-		CreatedAt: now.UTC(),
-		From:      m.From,
-		To:        m.To,
-		Subject:   m.Subject,
-		Raw:       raw,
-	})
+	raw := row.Raw
+	saved, err := o.q.EnqueueMail(ctx, row)
 	if err != nil {
 		return fmt.Errorf("mail: store message to %s in the outbox: %w", m.To, err)
 	}
@@ -108,6 +103,17 @@ func (o *Outbox) Send(ctx context.Context, m Message) error {
 		o.notify()
 	}
 	return nil
+}
+
+// Prepare stamps m (Date, Message-ID, boundary, From) and renders it as the
+// outbox row Send would store, without storing it: for a caller that queues
+// the message in the same transaction as the change it reports.
+func (o *Outbox) Prepare(m Message) (store.Mail, error) {
+	now := o.clock()
+	if err := o.stamp(&m, now); err != nil {
+		return store.Mail{}, err
+	}
+	return store.Mail{CreatedAt: now.UTC(), From: m.From, To: m.To, Subject: m.Subject, Raw: m.Bytes()}, nil
 }
 
 func (o *Outbox) stamp(m *Message, now time.Time) error {

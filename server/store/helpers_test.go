@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -116,3 +118,17 @@ func lockAfterOne(th Throttle, now time.Time) (bool, time.Time) {
 
 // failed keeps a claim's error, for claims made to record a failure.
 func failed(_ Claim, err error) error { return err }
+
+// allVersions is every migration version, as migrationVersions lists them.
+func allVersions() string {
+	var v []string
+	for _, m := range migrations() {
+		v = append(v, strconv.Itoa(m.version))
+	}
+	return strings.Join(v, ",")
+}
+
+func latestVersion() int {
+	steps := migrations()
+	return steps[len(steps)-1].version
+}

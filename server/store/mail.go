@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -42,17 +43,12 @@ func (s *SQLite) queryMail(ctx context.Context, query string, args ...any) ([]Ma
 // EnqueueMail adds m to the outbox (its ID is ignored) and returns the stored
 // row. The insert is committed, and synced, before it returns.
 func (s *SQLite) EnqueueMail(ctx context.Context, m Mail) (Mail, error) {
-	raw := m.Raw
-	if raw == nil {
-		raw = []byte{} // the column is NOT NULL
-	}
-	res, err := s.exec(ctx,
-		`INSERT INTO vsauth_mail_outbox (created_at, from_addr, to_addr, subject, raw, sent_at, attempts, last_error, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		formatDjangoTime(m.CreatedAt), m.From, m.To, m.Subject, raw, timeArg(m.SentAt), m.Attempts, m.LastError, timeArg(m.NextAttempt))
+	unlock, err := s.lockWrite(ctx)
 	if err != nil {
-		return Mail{}, fmt.Errorf("store: enqueue mail: %w", err)
+		return Mail{}, err
 	}
-	id, err := res.LastInsertId()
+	id, err := insertMail(ctx, s.db, m)
+	unlock()
 	if err != nil {
 		return Mail{}, fmt.Errorf("store: enqueue mail: %w", err)
 	}
@@ -61,6 +57,24 @@ func (s *SQLite) EnqueueMail(ctx context.Context, m Mail) (Mail, error) {
 		return Mail{}, fmt.Errorf("store: enqueue mail: read back: %w", err)
 	}
 	return stored, nil
+}
+
+// insertMail adds m to the outbox through q (the database or a transaction
+// that queues the message with other changes) and returns its id.
+func insertMail(ctx context.Context, q interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, m Mail) (int64, error) {
+	raw := m.Raw
+	if raw == nil {
+		raw = []byte{} // the column is NOT NULL
+	}
+	res, err := q.ExecContext(ctx,
+		`INSERT INTO vsauth_mail_outbox (created_at, from_addr, to_addr, subject, raw, sent_at, attempts, last_error, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		formatDjangoTime(m.CreatedAt), m.From, m.To, m.Subject, raw, timeArg(m.SentAt), m.Attempts, m.LastError, timeArg(m.NextAttempt))
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // PendingMail returns up to limit (all if limit <= 0) unsent messages whose next

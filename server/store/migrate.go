@@ -72,6 +72,17 @@ func migrations() []migration {
 				`CREATE TABLE IF NOT EXISTS "vsauth_login_throttle" ("user_id" integer NOT NULL PRIMARY KEY REFERENCES "users" ("id") ON DELETE CASCADE, "failure_count" integer NOT NULL DEFAULT 0, "failure_timestamp" datetime NULL)`,
 			),
 		},
+		{
+			version: 5,
+			name:    "vsauth_audit: support actions on accounts",
+			// Django's django_admin_log needs the actor to be a row of users;
+			// support staff act as themselves on the host, so vsauth keeps its own
+			// table. user_id has no foreign key: the trail outlives the account.
+			apply: execStatements(
+				`CREATE TABLE IF NOT EXISTS "vsauth_audit" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "created_at" datetime NOT NULL, "actor" text NOT NULL, "action" text NOT NULL, "user_id" integer NOT NULL, "email" text NOT NULL, "reason" text NOT NULL DEFAULT '', "changes" text NOT NULL DEFAULT '{}')`,
+				`CREATE INDEX IF NOT EXISTS "vsauth_audit_user_id" ON "vsauth_audit" ("user_id", "id")`,
+			),
+		},
 	}
 }
 
@@ -187,6 +198,7 @@ func requiredColumns() map[string][]string {
 		"vsauth_settings":         {"name", "value"},
 		"vsauth_mail_outbox":      {"id", "created_at", "from_addr", "to_addr", "subject", "raw", "sent_at", "attempts", "last_error", "next_attempt"},
 		"vsauth_login_throttle":   {"user_id", "failure_count", "failure_timestamp"},
+		"vsauth_audit":            {"id", "created_at", "actor", "action", "user_id", "email", "reason", "changes"},
 	}
 }
 

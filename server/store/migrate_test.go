@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -81,6 +82,14 @@ func TestFreshSchema(t *testing.T) {
 		{"users", "is_admin", "bool", true, "", false},
 		{"users", "jwt_secret", "char(32)", true, "", false},
 		{"users", "date_joined", "datetime", true, "", false},
+		{"vsauth_audit", "id", "INTEGER", true, "", true},
+		{"vsauth_audit", "created_at", "datetime", true, "", false},
+		{"vsauth_audit", "actor", "TEXT", true, "", false},
+		{"vsauth_audit", "action", "TEXT", true, "", false},
+		{"vsauth_audit", "user_id", "INTEGER", true, "", false},
+		{"vsauth_audit", "email", "TEXT", true, "", false},
+		{"vsauth_audit", "reason", "TEXT", true, "''", false},
+		{"vsauth_audit", "changes", "TEXT", true, "'{}'", false},
 		{"vsauth_login_throttle", "user_id", "INTEGER", true, "", true},
 		{"vsauth_login_throttle", "failure_count", "INTEGER", true, "0", false},
 		{"vsauth_login_throttle", "failure_timestamp", "datetime", false, "", false},
@@ -147,8 +156,8 @@ func TestMigrationsIdempotent(t *testing.T) {
 	}
 	before := readSchema(t, s1.db)
 	applied := rawString(t, s1, `SELECT group_concat(applied_at, '|') FROM vsauth_schema_migrations`)
-	if got := migrationVersions(t, s1); got != "1,2,3" {
-		t.Errorf("versions after first open = %q, want 1,2,3", got)
+	if got := migrationVersions(t, s1); got != allVersions() {
+		t.Errorf("versions after first open = %q, want %s", got, allVersions())
 	}
 	if _, err := time.Parse("2006-01-02 15:04:05", strings.Split(applied, "|")[0]); err != nil {
 		t.Errorf("applied_at %q is not in Django's form: %v", applied, err)
@@ -157,8 +166,8 @@ func TestMigrationsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	s2 := openPath(t, path)
-	if got := migrationVersions(t, s2); got != "1,2,3" {
-		t.Errorf("versions after second open = %q, want 1,2,3", got)
+	if got := migrationVersions(t, s2); got != allVersions() {
+		t.Errorf("versions after second open = %q, want %s", got, allVersions())
 	}
 	if got := rawString(t, s2, `SELECT group_concat(applied_at, '|') FROM vsauth_schema_migrations`); got != applied {
 		t.Errorf("applied_at changed on reopen: %q -> %q", applied, got)
@@ -175,7 +184,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 	s.Close()
 	_, err := OpenSQLite(context.Background(), path)
-	if err == nil || !strings.Contains(err.Error(), "schema version 99 is newer than this vsauth knows (3)") {
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("schema version 99 is newer than this vsauth knows (%d)", latestVersion())) {
 		t.Fatalf("OpenSQLite error = %v, want the newer-schema refusal", err)
 	}
 }
@@ -404,7 +413,7 @@ func TestOpenOriginalDatabase(t *testing.T) {
 	if got := rawString(t, s, `SELECT throttling_failure_count || ' ' || throttling_failure_timestamp FROM otp_totp_totpdevice WHERE id = 7`); got != "1 2026-01-01 00:00:00" {
 		t.Errorf("throttle on disk = %q", got)
 	}
-	if got := migrationVersions(t, s); got != "1,2,3" {
+	if got := migrationVersions(t, s); got != allVersions() {
 		t.Errorf("versions = %q", got)
 	}
 
@@ -427,7 +436,7 @@ func TestOpenOriginalDatabase(t *testing.T) {
 	s.Close()
 	// And it opens again without change.
 	s = openPath(t, path)
-	if got := migrationVersions(t, s); got != "1,2,3" {
+	if got := migrationVersions(t, s); got != allVersions() {
 		t.Errorf("versions after reopen = %q", got)
 	}
 }

@@ -255,15 +255,3 @@ func (s *SQLite) DeleteDevices(ctx context.Context, userID int64, confirmedOnly 
 		return nil
 	})
 }
-
-// ClearThrottles resets the throttle of every device of the user and their
-// failed-login throttle. ErrNotFound if the user does not exist.
-func (s *SQLite) ClearThrottles(ctx context.Context, userID int64) error {
-	return s.userTx(ctx, userID, fmt.Sprintf("clear throttles of user %d", userID), func(tx *sql.Tx) error {
-		return execEach(ctx, tx, userID,
-			`UPDATE otp_totp_totpdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE user_id = ?`,
-			`UPDATE otp_static_staticdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE user_id = ?`,
-			`DELETE FROM vsauth_login_throttle WHERE user_id = ?`,
-		)
-	})
-}

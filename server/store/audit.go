@@ -1,0 +1,268 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Support actions on an account, as vsauth admin names them.
+const (
+	ActionResetTwoStep   = "reset-two-step"
+	ActionClearThrottle  = "clear-throttle"
+	ActionRevokeSessions = "revoke-sessions"
+	ActionSetPassword    = "set-password"
+)
+
+// ErrChanged is returned by Administer when the account changed between the
+// support person's look at it and the action (set-password's hash check).
+var ErrChanged = errors.New("store: the account changed meanwhile")
+
+// AdminRequest is one support action on an account. The change, its audit
+// row and the optional notice to the account holder are one transaction:
+// either all happen or none.
+type AdminRequest struct {
+	Action string // one of the Action constants
+	UserID int64
+	At     time.Time
+	Actor  string // who did it (OS user and host by default)
+	Reason string
+
+	// NewJWTSecret (hyphenated) ends every session: reset-two-step,
+	// revoke-sessions and set-password need it.
+	NewJWTSecret string
+	// NewHash replaces the password if it is still ExpectHash (set-password).
+	NewHash, ExpectHash string
+
+	// Notice, when set, is queued in the outbox with the change.
+	Notice *Mail
+	// DryRun computes what would change, then rolls everything back.
+	DryRun bool
+}
+
+// AuditEntry is one row of vsauth_audit: who did what to which account, why,
+// and what changed, as counts. It never holds a secret.
+type AuditEntry struct {
+	ID      int64          `json:"id"`
+	At      time.Time      `json:"at"`
+	Actor   string         `json:"actor"`
+	Action  string         `json:"action"`
+	UserID  int64          `json:"user_id"`
+	Email   string         `json:"email"` // as it was at the time
+	Reason  string         `json:"reason"`
+	Changes map[string]int `json:"changes"`
+}
+
+// errDryRun unwinds a dry run's transaction.
+var errDryRun = errors.New("dry run")
+
+// Administer carries out req and records it in vsauth_audit, in one write
+// transaction, and returns the audit entry (with ID 0 for a dry run, which
+// changes nothing). ErrNotFound if the user does not exist; ErrChanged if a
+// set-password lost its race.
+func (s *SQLite) Administer(ctx context.Context, req AdminRequest) (AuditEntry, error) {
+	e := AuditEntry{At: req.At.UTC().Truncate(time.Microsecond), Actor: req.Actor, Action: req.Action, UserID: req.UserID, Reason: req.Reason, Changes: map[string]int{}}
+	var secret string
+	if req.NewJWTSecret != "" {
+		var err error
+		if secret, err = uuidToDB(req.NewJWTSecret); err != nil {
+			return AuditEntry{}, fmt.Errorf("store: %s of user %d: jwt secret: %w", req.Action, req.UserID, err)
+		}
+	}
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT email FROM users WHERE id = ?`, req.UserID).Scan(&e.Email); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("user %d", req.UserID)
+			}
+			return fmt.Errorf("look up user %d: %w", req.UserID, err)
+		}
+		if err := applyAdmin(ctx, tx, req, secret, e.Changes); err != nil {
+			return err
+		}
+		if req.Notice != nil {
+			if _, err := insertMail(ctx, tx, *req.Notice); err != nil {
+				return fmt.Errorf("queue notice: %w", err)
+			}
+			e.Changes["notice_queued"] = 1
+		}
+		changes, err := json.Marshal(e.Changes)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO vsauth_audit (created_at, actor, action, user_id, email, reason, changes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			formatDjangoTime(e.At), e.Actor, e.Action, e.UserID, e.Email, e.Reason, string(changes))
+		if err != nil {
+			return fmt.Errorf("record audit entry: %w", err)
+		}
+		if e.ID, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("record audit entry: %w", err)
+		}
+		if req.DryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errDryRun):
+		e.ID = 0
+		return e, nil
+	case err == nil:
+		return e, nil
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrChanged):
+		return AuditEntry{}, err
+	}
+	return AuditEntry{}, fmt.Errorf("store: %s of user %d: %w", req.Action, req.UserID, err)
+}
+
+// applyAdmin makes the change of req inside tx and counts what it changed.
+func applyAdmin(ctx context.Context, tx *sql.Tx, req AdminRequest, secret string, changes map[string]int) error {
+	exec := func(key, query string, args ...any) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", firstWords(query), err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if key != "" {
+			changes[key] += int(n)
+		}
+		return nil
+	}
+	count := func(key, query string) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, query, req.UserID).Scan(&n); err != nil {
+			return fmt.Errorf("%s: %w", firstWords(query), err)
+		}
+		changes[key] = n
+		return nil
+	}
+	revoke := func() error {
+		if secret == "" {
+			return errors.New("a new jwt secret is required")
+		}
+		changes["sessions_revoked"] = 1
+		return exec("", `UPDATE users SET jwt_secret = ? WHERE id = ?`, secret, req.UserID)
+	}
+	switch req.Action {
+	case ActionResetTwoStep:
+		for _, step := range []struct{ key, query string }{
+			{"emergency_codes_deleted", `DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = ?)`},
+			{"static_devices_deleted", `DELETE FROM otp_static_staticdevice WHERE user_id = ?`},
+			{"totp_devices_deleted", `DELETE FROM otp_totp_totpdevice WHERE user_id = ?`},
+		} {
+			if err := exec(step.key, step.query, req.UserID); err != nil {
+				return err
+			}
+		}
+		return revoke()
+	case ActionClearThrottle:
+		if err := count("failed_logins_cleared", `SELECT coalesce(sum(failure_count), 0) FROM vsauth_login_throttle WHERE user_id = ?`); err != nil {
+			return err
+		}
+		if err := count("failed_codes_cleared", `SELECT
+			(SELECT coalesce(sum(throttling_failure_count), 0) FROM otp_totp_totpdevice WHERE user_id = ?1) +
+			(SELECT coalesce(sum(throttling_failure_count), 0) FROM otp_static_staticdevice WHERE user_id = ?1)`); err != nil {
+			return err
+		}
+		return execEach(ctx, tx, req.UserID,
+			`UPDATE otp_totp_totpdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE user_id = ?`,
+			`UPDATE otp_static_staticdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE user_id = ?`,
+			`DELETE FROM vsauth_login_throttle WHERE user_id = ?`,
+		)
+	case ActionRevokeSessions:
+		return revoke()
+	case ActionSetPassword:
+		if req.NewHash == "" || req.ExpectHash == "" {
+			return errors.New("set-password needs the new and the expected hash")
+		}
+		if err := count("failed_logins_cleared", `SELECT coalesce(sum(failure_count), 0) FROM vsauth_login_throttle WHERE user_id = ?`); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password = ? WHERE id = ? AND password = ?`, req.NewHash, req.UserID, req.ExpectHash)
+		if err != nil {
+			return fmt.Errorf("update password: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			if err != nil {
+				return err
+			}
+			return ErrChanged
+		}
+		changes["password_set"] = 1
+		if err := exec("", `DELETE FROM vsauth_login_throttle WHERE user_id = ?`, req.UserID); err != nil {
+			return err
+		}
+		return revoke()
+	}
+	return fmt.Errorf("unknown action %q", req.Action)
+}
+
+// AuditFilter selects audit entries: of one user (UserID > 0) or e-mail as
+// it was recorded (Email, for deleted accounts), since a time, at most Limit
+// of the newest (0: all).
+type AuditFilter struct {
+	UserID int64
+	Email  string
+	Since  time.Time
+	Limit  int
+}
+
+// Audit returns the entries f selects, oldest first.
+func (s *SQLite) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.UserID > 0 {
+		where, args = append(where, `user_id = ?`), append(args, f.UserID)
+	}
+	if f.Email != "" {
+		where, args = append(where, `email = ?`), append(args, f.Email)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, `created_at >= ?`), append(args, formatDjangoTime(f.Since))
+	}
+	query := `SELECT id, created_at, actor, action, user_id, email, reason, changes FROM vsauth_audit`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	query += ` ORDER BY id DESC`
+	if f.Limit > 0 {
+		query += fmt.Sprintf(` LIMIT %d`, f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: read audit: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var (
+			e       AuditEntry
+			at      nullTime
+			changes string
+		)
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.UserID, &e.Email, &e.Reason, &changes); err != nil {
+			return nil, fmt.Errorf("store: read audit: %w", err)
+		}
+		e.At = at.Time
+		if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
+			return nil, fmt.Errorf("store: read audit entry %d: %w", e.ID, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read audit: %w", err)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
