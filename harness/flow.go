@@ -21,8 +21,8 @@ import (
 	gokeyring "github.com/zalando/go-keyring"
 
 	"github.com/virtualspaces/vsauth/internal/clock"
-	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server"
+	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server/store"
 )
 

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/virtualspaces/vsauth/client"
-	"github.com/virtualspaces/vsauth/server/otp"
 	"github.com/virtualspaces/vsauth/server"
+	"github.com/virtualspaces/vsauth/server/otp"
 )
 
 // storedClaims are the claims of the token `vsauth auth token` prints.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/virtualspaces/vsauth/server/otp"
 	"github.com/virtualspaces/vsauth/server"
+	"github.com/virtualspaces/vsauth/server/otp"
 )
 
 func TestRecoveryFlags(t *testing.T) {
