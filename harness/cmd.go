@@ -29,6 +29,7 @@ type RunOptions struct {
 	JUnit     string
 	Run       *regexp.Regexp
 	ServerURL string
+	MailDir   string
 	Profile   server.Profile
 	Parallel  int
 	Verbose   bool
@@ -60,7 +61,13 @@ func NewCmdRun(d CmdDeps, runF func(context.Context, *RunOptions) error) *cobra.
 		Short: "Run flow scripts (.txtar) and report each flow",
 		Long: `Run flow scripts, each against a fresh in-process server (or --server), in
 parallel, and print one line per flow, the redacted log of failed flows and
-finally "N passed, N failed". The exit status is 1 when a flow failed.
+finally "N passed, N failed, N skipped". The exit status is 1 when a flow
+failed.
+
+Against --server, the flows' mail steps read the server's mail from
+--mail-dir: vsauth's .eml files ('vsauth server --mail-dir DIR') or the .log
+files of Django's file e-mail backend (EMAIL_FILE_PATH). Without it, flows that
+need mail are skipped.
 
 Directories contribute their *.txtar files; the default is ` + DefaultFlowDir + `.
 The flow language is documented in the harness package (go doc
@@ -68,11 +75,15 @@ github.com/virtualspaces/vsauth/harness).`,
 		Example: `  vsauth harness run
   vsauth harness run testdata/flows --junit out.xml
   vsauth harness run --run 'totp|recovery' -v
-  vsauth harness run --server https://staging.example.com --profile hardened`,
+  vsauth harness run --server https://staging.example.com --profile hardened
+  vsauth harness run --server http://127.0.0.1:8000 --mail-dir /tmp/vsauth-mail`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Paths = args
 			if len(opts.Paths) == 0 {
 				opts.Paths = []string{DefaultFlowDir}
+			}
+			if opts.MailDir != "" && opts.ServerURL == "" {
+				return usage(errMailDirWithoutServer)
 			}
 			if runF != nil {
 				return runF(c.Context(), opts)
@@ -88,6 +99,7 @@ github.com/virtualspaces/vsauth/harness).`,
 	f.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
 	f.Var(regexpValue{&opts.Run}, "run", "run only the flows whose name (file name without .txtar) matches `PATTERN`")
 	f.StringVar(&opts.ServerURL, "server", "", "run against this server `URL` instead of a fresh in-process server per flow")
+	f.StringVar(&opts.MailDir, "mail-dir", "", "with --server: read the server's mail from `DIR` (.eml files, or Django file-backend .log files)")
 	f.Var(profileValue{&opts.Profile}, "profile", "server profile: compat or hardened (in-process server; with --server, what [hardened] reports)")
 	f.Var(parallelValue{&opts.Parallel}, "parallel", "run at most `N` flows at once (default GOMAXPROCS)")
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "print the log of every flow, not only of failed ones")
@@ -97,6 +109,7 @@ github.com/virtualspaces/vsauth/harness).`,
 func harnessRun(ctx context.Context, d CmdDeps, opts *RunOptions) error {
 	sum, err := Run(ctx, opts.Paths, Options{
 		ServerURL: opts.ServerURL,
+		MailDir:   opts.MailDir,
 		Profile:   opts.Profile,
 		JUnit:     opts.JUnit,
 		Run:       opts.Run,

@@ -21,8 +21,8 @@ func TestCmdRunFlags(t *testing.T) {
 	}{
 		{args: nil, want: harness.RunOptions{Paths: []string{"testdata/flows"}, Profile: server.Compat}},
 		{
-			args: []string{"a.txtar", "dir", "--junit", "out.xml", "--run", "^totp", "--server", "http://x:1", "--profile", "hardened", "--parallel", "3", "-v"},
-			want: harness.RunOptions{Paths: []string{"a.txtar", "dir"}, JUnit: "out.xml", ServerURL: "http://x:1", Profile: server.Hardened, Parallel: 3, Verbose: true},
+			args: []string{"a.txtar", "dir", "--junit", "out.xml", "--run", "^totp", "--server", "http://x:1", "--mail-dir", "mail", "--profile", "hardened", "--parallel", "3", "-v"},
+			want: harness.RunOptions{Paths: []string{"a.txtar", "dir"}, JUnit: "out.xml", ServerURL: "http://x:1", MailDir: "mail", Profile: server.Hardened, Parallel: 3, Verbose: true},
 		},
 		{args: []string{"--profile", "lax"}, wantErr: `invalid argument "lax" for "--profile" flag: want compat or hardened`},
 		{args: []string{"--parallel", "0"}, wantErr: `invalid argument "0" for "--parallel" flag: want a positive number`},
@@ -54,7 +54,7 @@ func TestCmdRunFlags(t *testing.T) {
 				t.Errorf("Run = %q, want %q", re, want)
 			}
 			if strings.Join(got.Paths, ",") != strings.Join(tt.want.Paths, ",") || got.JUnit != tt.want.JUnit ||
-				got.ServerURL != tt.want.ServerURL || got.Profile != tt.want.Profile || got.Parallel != tt.want.Parallel || got.Verbose != tt.want.Verbose {
+				got.ServerURL != tt.want.ServerURL || got.MailDir != tt.want.MailDir || got.Profile != tt.want.Profile || got.Parallel != tt.want.Parallel || got.Verbose != tt.want.Verbose {
 				t.Errorf("options = %+v, want %+v", *got, tt.want)
 			}
 		})
@@ -77,8 +77,8 @@ func TestVsauthHarnessRun(t *testing.T) {
 		stderr     string
 		wantReport bool
 	}{
-		{name: "failed flow", args: []string{dir, "--junit", junit}, code: 1, lastLine: "1 passed, 1 failed", stderr: "vsauth: 1 flow failed\n", wantReport: true},
-		{name: "selected", args: []string{dir, "--run", "^ok$"}, code: 0, lastLine: "1 passed, 0 failed"},
+		{name: "failed flow", args: []string{dir, "--junit", junit}, code: 1, lastLine: "1 passed, 1 failed, 0 skipped", stderr: "vsauth: 1 flow failed\n", wantReport: true},
+		{name: "selected", args: []string{dir, "--run", "^ok$"}, code: 0, lastLine: "1 passed, 0 failed, 0 skipped"},
 		{name: "nothing selected", args: []string{dir, "--run", "^none$"}, code: 2, stderr: "vsauth: harness: no flows to run: no flow in " + dir + " matches --run \"^none$\"\n"},
 		{name: "missing path", args: []string{filepath.Join(dir, "nope")}, code: 2, stderr: "vsauth: harness: bad flow path: stat " + filepath.Join(dir, "nope") + ": no such file or directory\n"},
 		{name: "bad flag", args: []string{dir, "--parallel", "-1"}, code: 2},

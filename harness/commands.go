@@ -270,33 +270,30 @@ func cmdMail(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: %s", usage)
 	}
 	f := getFlow(ts)
-	if f.srv == nil {
-		ts.Fatalf("mail is only captured for the in-process server (guard the line with [inprocess])")
+	addr := args[0]
+	var msg *mailMessage
+	var looked string
+	var err error
+	switch {
+	case f.srv != nil:
+		msg, looked, err = f.outboxMail(addr)
+	case f.opts.MailDir != "":
+		msg, looked, err = f.dirMail(addr, neg)
+	default:
+		ts.Fatalf("mail is read from the in-process server's outbox, or from --mail-dir with --server (guard the line with [mail])")
 	}
-	// Hardened reset mail is sent after the answer; the flow is sequential,
-	// so nothing else is in flight.
-	f.srv.api.Wait()
-	msgs, err := f.srv.st.ListMail(f.ctx)
 	if err != nil {
 		ts.Fatalf("mail: %v", err)
 	}
-	addr := args[0]
-	found := -1
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if strings.EqualFold(msgs[i].To, addr) {
-			found = i
-			break
-		}
-	}
 	switch {
-	case neg && found >= 0:
+	case neg && msg != nil:
 		ts.Fatalf("mail: unexpected message to %s", addr)
 	case neg:
 		return
-	case found < 0:
-		ts.Fatalf("mail: no message to %s (%d in the outbox)", addr, len(msgs))
+	case msg == nil:
+		ts.Fatalf("mail: no message to %s (%s)", addr, looked)
 	}
-	raw := msgs[found].Raw
+	raw := msg.Raw
 	text, err := mail.TextPart(raw)
 	if err != nil {
 		ts.Fatalf("mail: %v", err)
@@ -312,9 +309,87 @@ func cmdMail(ts *testscript.TestScript, neg bool, args []string) {
 	if !strings.HasSuffix(text, "\n") {
 		text += "\n"
 	}
-	fmt.Fprintf(ts.Stdout(), "To: %s\nSubject: %s\n\n%s", msgs[found].To, msgs[found].Subject, text)
+	fmt.Fprintf(ts.Stdout(), "To: %s\nSubject: %s\n\n%s", msg.To, msg.Subject, text)
 	if err != nil {
 		ts.Fatalf("mail: the newest message to %s has no password reset link", addr)
+	}
+}
+
+// newestTo is the last message to addr in msgs (oldest first), or nil.
+func newestTo(msgs []mailMessage, addr string) *mailMessage {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if strings.EqualFold(msgs[i].To, addr) {
+			return &msgs[i]
+		}
+	}
+	return nil
+}
+
+// outboxMail is the newest message to addr in the in-process server's
+// outbox; looked says what was searched.
+func (f *flow) outboxMail(addr string) (*mailMessage, string, error) {
+	// Hardened reset mail is sent after the answer; the flow is sequential,
+	// so nothing else is in flight.
+	f.srv.api.Wait()
+	stored, err := f.srv.st.ListMail(f.ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	msgs := make([]mailMessage, len(stored))
+	for i, m := range stored {
+		msgs[i] = mailMessage{To: m.To, Subject: m.Subject, Raw: m.Raw}
+	}
+	return newestTo(msgs, addr), fmt.Sprintf("%d in the outbox", len(msgs)), nil
+}
+
+// How long the mail command waits on an external server's mail directory:
+// a hardened server writes reset mail after its answer, and any server may
+// write it a moment later. A positive check polls until the message is
+// there; a negative one waits mailSettle once, so that a message that
+// should not exist has had the time to appear.
+var (
+	mailWait   = 10 * time.Second
+	mailPoll   = 50 * time.Millisecond
+	mailSettle = time.Second
+)
+
+// dirMail is the newest message to addr in the run's mail directory.
+func (f *flow) dirMail(addr string, neg bool) (*mailMessage, string, error) {
+	dir := f.opts.MailDir
+	wait := mailWait
+	if neg {
+		wait = mailSettle
+	}
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(mailPoll)
+	defer tick.Stop()
+	for {
+		c, err := readMailDir(dir)
+		if err != nil {
+			return nil, "", err
+		}
+		if m := newestTo(c.msgs, addr); m != nil && !neg {
+			return m, "", nil
+		}
+		select {
+		case <-f.ctx.Done():
+			return nil, "", f.ctx.Err()
+		case <-deadline.C:
+			if neg {
+				// Read once more: the settle time is over.
+				if c, err = readMailDir(dir); err != nil {
+					return nil, "", err
+				}
+				return newestTo(c.msgs, addr), "", nil
+			}
+			looked := fmt.Sprintf("%d messages in %d files of %s after %s", len(c.msgs), c.files, dir, wait)
+			if c.skipped > 0 {
+				looked += fmt.Sprintf("; %d files or parts could not be read", c.skipped)
+			}
+			return nil, looked, nil
+		case <-tick.C:
+		}
 	}
 }
 
@@ -337,6 +412,30 @@ func cmdClock(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	f.clock.Advance(d)
 	ts.Logf("clock is now %s", f.clock.Now().UTC().Format(time.RFC3339))
+}
+
+// maxSleep bounds the sleep command: it is for a server's short delays
+// (throttling), and a flow must not stall a CI run.
+const maxSleep = time.Minute
+
+// cmdSleep waits on the wall clock, for the delays of an external server
+// whose clock cannot be moved.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "sleep")
+	if len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil || d < 0 || d > maxSleep {
+		ts.Fatalf("sleep: want a duration from 0 to %s, got %q", maxSleep, args[0])
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-getFlow(ts).ctx.Done():
+		ts.Fatalf("sleep: %v", getFlow(ts).ctx.Err())
+	}
 }
 
 // cmdServer stops or starts the in-process server, keeping its database.

@@ -54,12 +54,20 @@
 //		Prints the newest message to ADDRESS (To, Subject and the text
 //		part) and sets RESET_LINK, RESET_UID and RESET_TOKEN (PREFIX_LINK,
 //		… with -var) from its password-reset link. Fails when there is no
-//		message or no link; with ! it asserts there is no message. Only the
-//		in-process server's mail is captured: against --server it fails
-//		with "mail is only captured for the in-process server".
+//		message or no link; with ! it asserts there is no message. The mail
+//		is the in-process server's outbox or, against --server, the files
+//		of --mail-dir: vsauth's .eml files and the .log files of Django's
+//		file backend (several messages per file, each followed by a line
+//		of 79 dashes). There it waits up to 10 s for the message to appear
+//		(servers may write it after answering), and with ! it waits 1 s
+//		before looking. Without either it fails: guard the line with [mail].
 //	clock advance DURATION
 //		Moves the in-process server's clock, and the CLI's, forward
 //		(30s, 5m, 48h). It never goes back; fails against --server.
+//	sleep DURATION
+//		Waits on the wall clock (at most 1m): for an external server's
+//		short delays, such as the hardened profile's 1 s throttle after a
+//		failure (`[external] [hardened] sleep 1100ms`).
 //	server stop | server start
 //		Stops the in-process server (requests fail to connect) and starts
 //		it again on the same database, on the same port when it is still
@@ -70,10 +78,13 @@
 //	[inprocess]  the flow runs against its own in-process server
 //	[external]   the flow runs against --server
 //	[hardened]   the server's profile is hardened (--profile hardened)
+//	[mail]       the mail command works: in-process, or --server with --mail-dir
 //
-// Lines that need captured mail, the clock or the server's life cycle should
-// be guarded with [inprocess] so that the flow also runs against --server;
-// flows that cannot do without them can start with `[external] skip`.
+// Lines that need the clock or the server's life cycle should be guarded
+// with [inprocess] so that the flow also runs against --server; flows that
+// cannot do without them (or without mail) can start with
+// `[!mail] skip 'why'`. A skipped flow is reported as SKIP with its reason
+// and counted apart, never as passed.
 //
 // # Variables
 //
@@ -93,8 +104,9 @@
 //
 // The output has one line per flow (PASS, FAIL or SKIP, name, time), the log
 // of each failed flow (of every flow with -v), and last the line
-// "N passed, N failed". --junit FILE writes a JUnit XML report with one
-// testcase per flow. The exit status is 1 when a flow failed, 2 for a usage
+// "N passed, N failed, N skipped". --junit FILE writes a JUnit XML report
+// with one testcase per flow; a skipped one holds
+// <skipped message="skipped: REASON">. The exit status is 1 when a flow failed, 2 for a usage
 // error (bad flag, no flow found).
 //
 // # Example

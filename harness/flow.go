@@ -148,6 +148,7 @@ func newParams(ctx context.Context, opts Options) testscript.Params {
 			"totp":    cmdTOTP,
 			"mail":    cmdMail,
 			"clock":   cmdClock,
+			"sleep":   cmdSleep,
 			"server":  cmdServer,
 		},
 		Condition: func(cond string) (bool, error) {
@@ -158,8 +159,10 @@ func newParams(ctx context.Context, opts Options) testscript.Params {
 				return opts.ServerURL != "", nil
 			case "hardened":
 				return opts.Profile == server.Hardened, nil
+			case "mail":
+				return opts.ServerURL == "" || opts.MailDir != "", nil
 			}
-			return false, fmt.Errorf("unknown condition %q (harness conditions: inprocess, external, hardened)", cond)
+			return false, fmt.Errorf("unknown condition %q (harness conditions: inprocess, external, hardened, mail)", cond)
 		},
 		RequireUniqueNames: true,
 	}

@@ -42,6 +42,11 @@ type Options struct {
 	// ServerURL is an external server to run every flow against; "" starts a
 	// fresh in-process server per flow.
 	ServerURL string
+	// MailDir is where the external server writes its mail (vsauth's
+	// --mail-dir, or the directory of Django's file backend); only with
+	// ServerURL. With it, the mail command and the [mail] condition work
+	// against the external server.
+	MailDir string
 	// Profile is the in-process server's profile, and what the [hardened]
 	// condition reports (also with ServerURL).
 	Profile server.Profile
@@ -66,8 +71,11 @@ type Case struct {
 	Duration time.Duration
 	// Failure is the redacted failure message, "" when the flow passed.
 	Failure string
-	// Skipped is set when the flow ran the skip command; it counts as passed.
+	// Skipped is set when the flow ran the skip command; it is counted
+	// apart from the passed and failed flows.
 	Skipped bool
+	// SkipReason is the skip command's message, redacted; "" when it gave none.
+	SkipReason string
 	// Log is the flow's redacted log: complete when it failed or with
 	// Verbose, else only its last phase.
 	Log string
@@ -75,8 +83,8 @@ type Case struct {
 
 // Summary is the outcome of a run; Cases are in file order.
 type Summary struct {
-	Passed, Failed int
-	Cases          []Case
+	Passed, Failed, Skipped int
+	Cases                   []Case
 }
 
 // ErrNoFlows is returned when the paths and the Run filter leave no flow.
@@ -84,6 +92,10 @@ var ErrNoFlows = errors.New("no flows to run")
 
 // errBadPath marks a path that cannot be read.
 var errBadPath = errors.New("bad flow path")
+
+// errMailDirWithoutServer: the in-process server's mail is read from its
+// outbox, so a mail directory only makes sense with an external server.
+var errMailDirWithoutServer = errors.New("--mail-dir is for an external server (--server); the in-process server's mail is read from its outbox")
 
 // Run runs the flows found in paths (.txtar files, or directories whose
 // *.txtar files are taken in name order), writes the report and returns the
@@ -101,6 +113,9 @@ func Run(ctx context.Context, paths []string, opts Options) (Summary, error) {
 	}
 	if opts.Out == nil {
 		opts.Out = io.Discard
+	}
+	if opts.MailDir != "" && opts.ServerURL == "" {
+		return Summary{}, fmt.Errorf("harness: %w", errMailDirWithoutServer)
 	}
 	files, err := findFlows(paths, opts.Run)
 	if err != nil {
@@ -124,10 +139,13 @@ func Run(ctx context.Context, paths []string, opts Options) (Summary, error) {
 		if ft != nil {
 			c = ft.result(files[i])
 		}
-		if c.Failure == "" {
-			sum.Passed++
-		} else {
+		switch {
+		case c.Failure != "":
 			sum.Failed++
+		case c.Skipped:
+			sum.Skipped++
+		default:
+			sum.Passed++
 		}
 		sum.Cases = append(sum.Cases, c)
 	}
@@ -317,7 +335,8 @@ func (t *flowT) result(file string) Case {
 	c := Case{Name: t.name, File: file, Duration: t.duration, Skipped: t.skipped && !t.failed}
 	c.Log = red.Replace(strings.TrimRight(t.log.String(), "\n"))
 	if t.skipped && t.skipMsg != "" {
-		c.Log = strings.TrimLeft(c.Log+"\nSKIP: "+red.Replace(t.skipMsg), "\n")
+		c.SkipReason = red.Replace(t.skipMsg)
+		c.Log = strings.TrimLeft(c.Log+"\nSKIP: "+c.SkipReason, "\n")
 	}
 	if t.failed {
 		c.Failure = failureMessage(c.Log)

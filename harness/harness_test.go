@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/virtualspaces/vsauth/harness"
 	"github.com/virtualspaces/vsauth/server"
@@ -167,7 +168,7 @@ func TestRunReportsAndRedacts(t *testing.T) {
 	}
 	wantOut := "PASS a-pass (T)\n" +
 		"FAIL b-fail (T)\n" + "    " + strings.ReplaceAll(wantLog, "\n", "\n    ") + "\n" +
-		"1 passed, 1 failed\n"
+		"1 passed, 1 failed, 0 skipped\n"
 	if got := normalize(out); got != wantOut {
 		t.Errorf("output =\n%s\nwant\n%s", got, wantOut)
 	}
@@ -211,7 +212,7 @@ func TestRunSelection(t *testing.T) {
 	if got := strings.Join(names, ","); got != "login-bad,login-ok" {
 		t.Errorf("ran %s", got)
 	}
-	if got, want := normalize(out), "PASS login-bad (T)\nPASS login-ok (T)\n2 passed, 0 failed\n"; got != want {
+	if got, want := normalize(out), "PASS login-bad (T)\nPASS login-ok (T)\n2 passed, 0 failed, 0 skipped\n"; got != want {
 		t.Errorf("output = %q, want %q", got, want)
 	}
 
@@ -278,7 +279,7 @@ func TestCommands(t *testing.T) {
 		{name: "clock-usage", script: "clock back 1s\n", failure: "usage: clock advance DURATION"},
 		{name: "conditions", script: "[!inprocess] stop\n[external] stop\n[hardened] stop\nvsauth echo ok\n"},
 		{name: "conditions-hardened", profile: server.Hardened, script: "[!hardened] stop\n[hardened] vsauth echo ok\nstdout ok\n"},
-		{name: "unknown-condition", script: "[cloud] vsauth echo\n", failure: "bad condition \"cloud\": unknown condition \"cloud\" (harness conditions: inprocess, external, hardened)"},
+		{name: "unknown-condition", script: "[cloud] vsauth echo\n", failure: "bad condition \"cloud\": unknown condition \"cloud\" (harness conditions: inprocess, external, hardened, mail)"},
 		{name: "no-mail", script: "mail nobody@example.com\n", failure: "mail: no message to nobody@example.com (0 in the outbox)"},
 		{name: "neg-mail", script: "! mail nobody@example.com\n"},
 		{name: "totp-bad-secret", script: "totp not!base32\n", failure: "totp: the secret is not base32"},
@@ -390,7 +391,7 @@ func TestExternalServer(t *testing.T) {
 	sum, _ := run(t, []string{dir}, harness.Options{ServerURL: "http://example.invalid:1/"})
 	want := map[string]string{
 		"clock": "clock advance: the clock can only be moved for the in-process server (guard the line with [inprocess])",
-		"mail":  "mail is only captured for the in-process server (guard the line with [inprocess])",
+		"mail":  "mail is read from the in-process server's outbox, or from --mail-dir with --server (guard the line with [mail])",
 		"srv":   "server stop: only the in-process server can be stopped and started (guard the line with [inprocess])",
 		"vars":  "",
 	}
@@ -440,5 +441,88 @@ func TestRunRedactsUncapturedSecretShapes(t *testing.T) {
 		if strings.Contains(out, leak) {
 			t.Errorf("%s leaked:\n%s", leak, out)
 		}
+	}
+}
+
+func TestSkipsCountedApart(t *testing.T) {
+	dir := writeFlows(t, map[string]string{
+		"a-pass":      passFlow,
+		"b-skip":      "[external] skip 'needs the in-process clock'\nvsauth echo hello\n",
+		"c-skip-bare": "skip\n",
+	})
+	junit := filepath.Join(t.TempDir(), "out.xml")
+	sum, out := run(t, []string{dir}, harness.Options{ServerURL: "http://example.invalid:1", JUnit: junit})
+	if sum.Passed != 1 || sum.Failed != 0 || sum.Skipped != 2 {
+		t.Fatalf("summary = %+v", sum)
+	}
+	if c := sum.Cases[1]; !c.Skipped || c.SkipReason != "needs the in-process clock" || c.Failure != "" {
+		t.Errorf("case = %+v", c)
+	}
+	wantOut := "PASS a-pass (T)\n" +
+		"SKIP b-skip (T)\n" +
+		"SKIP c-skip-bare (T)\n" +
+		"1 passed, 0 failed, 2 skipped\n"
+	if got := normalize(out); got != wantOut {
+		t.Errorf("output =\n%s\nwant\n%s", got, wantOut)
+	}
+	raw, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantXML := `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites>
+  <testsuite name="vsauth flows" tests="3" failures="0" skipped="2" time="T">
+    <testcase name="a-pass" classname="flows" time="T"></testcase>
+    <testcase name="b-skip" classname="flows" time="T">
+      <skipped message="skipped: needs the in-process clock"><![CDATA[> [external] skip 'needs the in-process clock'
+SKIP: needs the in-process clock]]></skipped>
+    </testcase>
+    <testcase name="c-skip-bare" classname="flows" time="T">
+      <skipped message="skipped (the flow gave no reason)"><![CDATA[> skip]]></skipped>
+    </testcase>
+  </testsuite>
+</testsuites>
+`
+	if got := normalize(string(raw)); got != wantXML {
+		t.Errorf("JUnit =\n%s\nwant\n%s", got, wantXML)
+	}
+}
+
+// TestMailDir: against --server with MailDir, the mail command reads the
+// directory (here the original's file-backend output) and [mail] holds.
+func TestMailDir(t *testing.T) {
+	defer harness.SetMailWaits(200*time.Millisecond, 10*time.Millisecond)()
+	fixture, err := os.ReadFile(filepath.Join("testdata", "django-mail", "sqlite-dave-reset-1-before-password-change.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(mailDir, "20261201-133450-140234567.log"), fixture, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	flows := map[string]string{
+		"found": "[!mail] stop\nmail DAVE@example.com\nstdout '^To: dave@example.com$'\nstdout '^Subject: Password reset on 127.0.0.1:8002$'\n" +
+			"vsauth echo $RESET_UID $RESET_LINK\nstdout '^NA http://127.0.0.1:8002/password/reset/confirm/NA/7ax-fea2fb73cc70f3583f5c$'\n",
+		"absent":  "! mail nobody@example.com\n",
+		"missing": "mail nobody@example.com\n",
+		"present": "! mail dave@example.com\n",
+	}
+	sum, _ := run(t, []string{writeFlows(t, flows)}, harness.Options{ServerURL: "http://example.invalid:1", MailDir: mailDir})
+	want := map[string]string{
+		"absent":  "",
+		"found":   "",
+		"missing": "mail: no message to nobody@example.com (1 messages in 1 files of " + mailDir + " after 200ms)",
+		"present": "mail: unexpected message to dave@example.com",
+	}
+	for _, c := range sum.Cases {
+		if !strings.HasSuffix(c.Failure, want[c.Name]) || (want[c.Name] == "") != (c.Failure == "") {
+			t.Errorf("%s: failure = %q, want …%q\n%s", c.Name, c.Failure, want[c.Name], c.Log)
+		}
+	}
+
+	// Without an external server a mail directory makes no sense.
+	_, err = harness.Run(context.Background(), []string{writeFlows(t, flows)}, harness.Options{CLI: fakeCLI, MailDir: mailDir})
+	if err == nil || err.Error() != "harness: --mail-dir is for an external server (--server); the in-process server's mail is read from its outbox" {
+		t.Errorf("Run with MailDir alone: %v", err)
 	}
 }

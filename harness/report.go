@@ -29,9 +29,10 @@ func writeText(w io.Writer, sum Summary, verbose bool) {
 	fmt.Fprintln(w, SummaryLine(sum))
 }
 
-// SummaryLine is the last line of a run's output: "N passed, N failed".
+// SummaryLine is the last line of a run's output: "N passed, N failed, N
+// skipped". A skipped flow tested nothing, so it is never counted as passed.
 func SummaryLine(sum Summary) string {
-	return fmt.Sprintf("%d passed, %d failed", sum.Passed, sum.Failed)
+	return fmt.Sprintf("%d passed, %d failed, %d skipped", sum.Passed, sum.Failed, sum.Skipped)
 }
 
 func indent(s string) string {
@@ -69,7 +70,8 @@ type junitMessage struct {
 }
 
 // JUnit renders the summary as JUnit XML: one testsuite "vsauth flows" with
-// one testcase per flow; a failed flow's <failure> holds its redacted log.
+// one testcase per flow; a failed flow's <failure> holds its redacted log, a
+// skipped flow's <skipped> its reason (message) and log.
 func JUnit(sum Summary) []byte {
 	suite := junitSuite{Name: "vsauth flows", Tests: len(sum.Cases), Failures: sum.Failed}
 	var total time.Duration
@@ -81,7 +83,7 @@ func JUnit(sum Summary) []byte {
 			jc.Failure = &junitMessage{Message: c.Failure, Text: c.Log}
 		case c.Skipped:
 			suite.Skipped++
-			jc.Skipped = &junitMessage{Message: "skipped", Text: c.Log}
+			jc.Skipped = &junitMessage{Message: skipMessage(c), Text: c.Log}
 		}
 		suite.Cases = append(suite.Cases, jc)
 	}
@@ -96,6 +98,15 @@ func JUnit(sum Summary) []byte {
 	}
 	b.WriteByte('\n')
 	return b.Bytes()
+}
+
+// skipMessage is the message of a skipped flow's <skipped>: CI pages show
+// it as the reason.
+func skipMessage(c Case) string {
+	if c.SkipReason == "" {
+		return "skipped (the flow gave no reason)"
+	}
+	return "skipped: " + c.SkipReason
 }
 
 func writeJUnitFile(path string, sum Summary) error {

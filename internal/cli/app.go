@@ -257,13 +257,27 @@ func (a *app) keep(ctx context.Context, s *session, tok client.Token) (unstored 
 		fmt.Fprintln(a.d.IO.ErrOut, "note: VSAUTH_TOKEN is set; the new token is printed, not stored")
 		return tok, nil
 	}
-	loc, err := st.Save(ctx, s.server, s.account, string(tok))
+	// The new token goes where the old one was: a token the user agreed to
+	// keep in the plain file stays there even without --insecure-storage.
+	loc, err := st.Replace(ctx, s.server, s.account, string(tok), s.location)
 	if err != nil {
 		return "", err
 	}
 	s.token, s.location = tok, loc
 	s.c.SetToken(tok)
 	return "", nil
+}
+
+// afterChange is the error of a command that failed after the server had
+// already changed state: it says what changed there, what went wrong here
+// and how to go on, so the user does not retry what is done.
+func afterChange(done string, err error, next string) error {
+	return fmt.Errorf("%s, but %w\n%s", done, err, next)
+}
+
+// notStored is a token save's failure, for afterChange.
+func notStored(err error) error {
+	return fmt.Errorf("the new token could not be stored: %w", err)
 }
 
 // forget removes the stored token of the session's account.

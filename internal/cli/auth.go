@@ -42,7 +42,10 @@ func newCmdLogin(a *app, runF func(context.Context, *loginOptions) error) *cobra
 with a TOTP code or an emergency code (asked at the prompt, or --otp-code).
 
 The token is kept in the OS keyring, one entry per server and account. Without a
-keyring, pass --insecure-storage to keep it in a plain file instead.
+keyring, pass --insecure-storage to keep it in a plain file instead (a warning is
+printed once); this is checked before the password is asked. Later commands that
+get a new token (totp enroll, recovery use, ...) replace it in that file without
+the flag.
 
 With --json, a successful login prints one object on standard output (never the
 token; messages stay on standard error):
@@ -78,18 +81,27 @@ var (
 
 func loginRun(ctx context.Context, opts *loginOptions) error {
 	a, io := opts.a, opts.a.d.IO
+	c, base, err := a.client()
+	if err != nil {
+		return err
+	}
+	// Find out where the token will go before anything is asked or sent: a
+	// machine without a keyring (and without --insecure-storage) fails here.
+	st, err := a.tokens()
+	if err != nil {
+		return err
+	}
+	target, err := st.Target(ctx, base)
+	if err != nil {
+		return err
+	}
 	email := opts.Email
 	if email == "" {
-		var err error
 		if email, err = promptLine(io, "Email: "); err != nil {
 			return err
 		}
 	}
 	pw, err := readSecret(io, "Password: ", opts.PasswordStdin)
-	if err != nil {
-		return err
-	}
-	c, base, err := a.client()
 	if err != nil {
 		return err
 	}
@@ -101,7 +113,9 @@ func loginRun(ctx context.Context, opts *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	s := &session{c: c, server: base, account: claims.Username}
+	// With the target's location, a keyring found missing above is not
+	// asked again: the token goes straight to the file the user agreed to.
+	s := &session{c: c, server: base, account: claims.Username, location: target}
 	// The first-factor token is kept either way: with it, 'vsauth recovery
 	// use' or a later login can finish the second step.
 	if err := a.save(ctx, s, first); err != nil {
@@ -129,7 +143,8 @@ func loginRun(ctx context.Context, opts *loginOptions) error {
 		return secondStepError{err}
 	}
 	if err := a.save(ctx, s, upgraded); err != nil {
-		return err
+		return afterChange("the second step was accepted and its code is used up", notStored(err),
+			"the password step's token is kept: run 'vsauth login' again with the next code, or 'vsauth recovery use'")
 	}
 	fmt.Fprintf(io.ErrOut, "Logged in to %s as %s with two-step verification (token in %s).\n", base, s.account, s.location)
 	return printLogin(io, s, opts.JSON)
@@ -204,6 +219,10 @@ func logoutRun(ctx context.Context, opts *logoutOptions) error {
 		return nil
 	}
 	if err := a.forget(ctx, s); err != nil {
+		if opts.All {
+			return afterChange("every session has ended on the server", fmt.Errorf("the dead token could not be removed here: %w", err),
+				"run 'vsauth logout' to remove it")
+		}
 		return err
 	}
 	fmt.Fprintf(io.ErrOut, "Logged out of %s (%s).\n", s.server, s.account)

@@ -214,3 +214,6 @@ func TestLoginAndRefreshFlags(t *testing.T) {
 		t.Errorf("an argument: %v", err)
 	}
 }
+
+// client is an HTTP client that records through rt.
+func (rt *recordingTransport) client() *http.Client { return &http.Client{Transport: rt} }

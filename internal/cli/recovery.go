@@ -165,7 +165,8 @@ func recoveryUseRun(ctx context.Context, opts *recoveryUseOptions) error {
 		return apiError(err)
 	}
 	if err := a.save(ctx, s, tok); err != nil {
-		return err
+		return afterChange("the emergency code was accepted and is used up", notStored(err),
+			"the password step's token is kept: finish with another emergency code ('vsauth recovery use') or a code from the app ('vsauth login')")
 	}
 	fmt.Fprintf(io.ErrOut, "Two-step verification done with an emergency code for %s on %s; that code is used up now. "+
 		"When few are left, make new ones with 'vsauth recovery create'.\n", sessionAccount(s), s.server)

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	gokeyring "github.com/zalando/go-keyring"
+
 	"github.com/virtualspaces/vsauth/internal/clock"
 	"github.com/virtualspaces/vsauth/internal/servertest"
 	"github.com/virtualspaces/vsauth/server"
@@ -21,6 +23,22 @@ type memKeyring struct {
 	items   map[string]string
 	calls   int
 	failing error // when set, every call fails with it
+	// fail, when set, is asked before each call ("get", "set", "delete");
+	// an error it returns is the call's answer, as from a keyring that
+	// reads but cannot write.
+	fail func(op string) error
+}
+
+// err is the failure the test wants for op, if any. k.mu is held.
+func (k *memKeyring) err(op string) error {
+	k.calls++
+	if k.failing != nil {
+		return k.failing
+	}
+	if k.fail != nil {
+		return k.fail(op)
+	}
+	return nil
 }
 
 func newMemKeyring() *memKeyring { return &memKeyring{items: map[string]string{}} }
@@ -28,9 +46,8 @@ func newMemKeyring() *memKeyring { return &memKeyring{items: map[string]string{}
 func (k *memKeyring) Get(service, user string) (string, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.calls++
-	if k.failing != nil {
-		return "", k.failing
+	if err := k.err("get"); err != nil {
+		return "", err
 	}
 	v, ok := k.items[service+"\x00"+user]
 	if !ok {
@@ -42,9 +59,8 @@ func (k *memKeyring) Get(service, user string) (string, error) {
 func (k *memKeyring) Set(service, user, password string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.calls++
-	if k.failing != nil {
-		return k.failing
+	if err := k.err("set"); err != nil {
+		return err
 	}
 	k.items[service+"\x00"+user] = password
 	return nil
@@ -53,9 +69,8 @@ func (k *memKeyring) Set(service, user, password string) error {
 func (k *memKeyring) Delete(service, user string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.calls++
-	if k.failing != nil {
-		return k.failing
+	if err := k.err("delete"); err != nil {
+		return err
 	}
 	if _, ok := k.items[service+"\x00"+user]; !ok {
 		return errKeyNotFound
@@ -64,7 +79,9 @@ func (k *memKeyring) Delete(service, user string) error {
 	return nil
 }
 
-var errKeyNotFound = errors.New("secret not found in keyring")
+// errKeyNotFound is what go-keyring answers for a missing entry; any other
+// error means the keyring is unavailable.
+var errKeyNotFound = gokeyring.ErrNotFound
 
 // cliEnv is an in-process API server plus everything a vsauth command
 // needs around it: keyring, config directory, clock.

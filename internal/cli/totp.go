@@ -202,7 +202,7 @@ func totpEnroll(ctx context.Context, opts *totpEnrollOptions, r *totpEnrollResul
 			return err
 		}
 		if err := a.keyring().Set(ctx, service, account, p.secret); err != nil {
-			return fmt.Errorf("saving the TOTP secret in the keyring: %w", err)
+			return fmt.Errorf("saving the TOTP secret in the keyring: %w\ntwo-step login is not on yet: run 'vsauth totp enroll' again (without --save-secret if there is no keyring)", err)
 		}
 		fmt.Fprintf(io.ErrOut, "Saved the secret in the OS keyring; 'vsauth totp code --keyring' prints codes.\n")
 	}
@@ -228,15 +228,29 @@ func totpEnroll(ctx context.Context, opts *totpEnrollOptions, r *totpEnrollResul
 		return apiError(err)
 	}
 	r.TwoStep = true
+	var saveErr error
 	if opts.JSON {
-		r.Token, err = a.keep(ctx, s, tok)
+		r.Token, saveErr = a.keep(ctx, s, tok)
 	} else {
-		err = a.save(ctx, s, tok)
-	}
-	if err != nil {
-		return err
+		saveErr = a.save(ctx, s, tok)
 	}
 	fmt.Fprintf(io.ErrOut, "Two-step login is on for %s: logging in now takes a code from the app.\n", account)
+	if saveErr != nil {
+		// The device is confirmed on the server whatever happens here. Go
+		// on with the verified token in memory, so that the emergency
+		// codes are still offered, and report the failure last.
+		s.c.SetToken(tok)
+		saveErr = afterChange("two-step login is on", notStored(saveErr),
+			"log in again with a code from the app: 'vsauth login'")
+	}
+	err = createCodesAfterEnroll(ctx, opts, s, r)
+	return errors.Join(err, saveErr)
+}
+
+// createCodesAfterEnroll offers (or makes, or skips) the emergency codes of
+// a device enroll has just confirmed.
+func createCodesAfterEnroll(ctx context.Context, opts *totpEnrollOptions, s *session, r *totpEnrollResult) error {
+	io := opts.a.d.IO
 
 	want := opts.Recovery == recoveryYes
 	if opts.Recovery == recoveryAsk && io.InTTY {
@@ -307,9 +321,7 @@ func totpDisableRun(ctx context.Context, opts *totpDisableOptions) error {
 	if err != nil {
 		return apiError(err)
 	}
-	if err := a.save(ctx, s, tok); err != nil {
-		return err
-	}
+	saveErr := a.save(ctx, s, tok)
 	fmt.Fprintf(io.ErrOut, "Two-step login is off for %s; every other session has ended.\n", account)
 	// A secret saved by 'enroll --save-secret' belongs to a device that is
 	// gone: do not leave it in the keyring.
@@ -317,6 +329,9 @@ func totpDisableRun(ctx context.Context, opts *totpDisableOptions) error {
 		if a.keyring().Delete(ctx, service, account) == nil {
 			fmt.Fprintln(io.ErrOut, "Removed the saved TOTP secret from the OS keyring.")
 		}
+	}
+	if saveErr != nil {
+		return afterChange("two-step login is off", notStored(saveErr), "log in again with your password: 'vsauth login'")
 	}
 	return nil
 }

@@ -309,7 +309,8 @@ func userDeleteRun(ctx context.Context, opts *userDeleteOptions) error {
 		return nil
 	}
 	if err := opts.app.forget(ctx, s); err != nil {
-		return fmt.Errorf("the account is deleted, but its local token could not be removed: %w", err)
+		return afterChange("the account is deleted", fmt.Errorf("its local token could not be removed: %w", err),
+			"run 'vsauth logout' to remove it")
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Removed the local token of %s.\n", s.account)
 	return nil

@@ -4,7 +4,8 @@
 // service is "vsauth:<normalized server URL>" and the user is the account
 // email. Only when the user opted in (--insecure-storage or the config) and
 // the keyring is unavailable does a token go to the plain file
-// <Dir>/tokens.json, and a warning is printed before it is written. Which
+// <Dir>/tokens.json, and a warning is printed before it is written (once
+// per Store). A token read from that file is replaced there (Replace). Which
 // accounts are logged in, where each token lives and which account is
 // active is kept in <Dir>/state.json, which never holds a token.
 //
@@ -48,9 +49,10 @@ type Options struct {
 	// Dir holds state.json and tokens.json; default <user config dir>/vsauth.
 	// It is created with mode 0700.
 	Dir string
-	// Warn receives the warning printed before a token is written to the
-	// plain file. Required when FileFallback is set, so the fallback is
-	// never silent.
+	// Warn receives the warning printed before a token is first written to
+	// the plain file by this Store. Required when FileFallback is set, so
+	// the fallback is never silent; without it, Replace cannot write the
+	// file either.
 	Warn io.Writer
 	// Getenv reads EnvToken; default os.Getenv.
 	Getenv func(string) string
@@ -70,6 +72,10 @@ type Store struct {
 
 	// mu serialises the read-modify-write of state.json and tokens.json.
 	mu sync.Mutex
+	// warned is set once the plain-text warning is printed: a Store lives
+	// for one command, which is warned once however many tokens it writes
+	// (a two-step login writes two).
+	warned bool
 }
 
 // New returns a Store for opts.
@@ -151,6 +157,22 @@ func notLoggedIn(srv, account string) error {
 // plain file if the user opted in, after printing a warning to Warn, and
 // fails with the ways out otherwise.
 func (s *Store) Save(ctx context.Context, server, account, token string) (Location, error) {
+	return s.save(ctx, server, account, token, false)
+}
+
+// Replace stores token for account on server in place of the one Load
+// returned from where. A token that came from the plain file is replaced in
+// the file, without asking the keyring or needing FileFallback: the user
+// agreed to the file when that token went there, and a command that got a
+// new token after a change on the server (a confirmed TOTP device, a used
+// emergency code) must not then fail for want of the flag. Any other token
+// is saved as by Save.
+func (s *Store) Replace(ctx context.Context, server, account, token string, where Location) (Location, error) {
+	return s.save(ctx, server, account, token, where.Kind == InFile)
+}
+
+// save is Save, or with toFile a write straight to the plain file.
+func (s *Store) save(ctx context.Context, server, account, token string, toFile bool) (Location, error) {
 	srv, err := NormalizeServer(server)
 	if err != nil {
 		return Location{}, err
@@ -171,36 +193,29 @@ func (s *Store) Save(ctx context.Context, server, account, token string) (Locati
 	}
 
 	var loc Location
-	err = s.keyringSet(ctx, serviceName(srv), account, token)
-	switch {
-	case err == nil:
-		loc = Location{Kind: InKeyring}
-		// A plain copy from an earlier fallback must not outlive this login.
-		if err := s.removeFileToken(srv, account); err != nil {
+	if toFile {
+		if loc, err = s.writeFileToken(srv, account, token); err != nil {
 			return Location{}, err
 		}
-	case errors.Is(err, ErrKeyringUnavailable):
-		if !s.fileFallback {
-			return Location{}, unavailableHint(err)
+	} else {
+		err = s.keyringSet(ctx, serviceName(srv), account, token)
+		switch {
+		case err == nil:
+			loc = Location{Kind: InKeyring}
+			// A plain copy from an earlier fallback must not outlive this login.
+			if err := s.removeFileToken(srv, account); err != nil {
+				return Location{}, err
+			}
+		case errors.Is(err, ErrKeyringUnavailable):
+			if !s.fileFallback {
+				return Location{}, unavailableHint(err)
+			}
+			if loc, err = s.writeFileToken(srv, account, token); err != nil {
+				return Location{}, err
+			}
+		default:
+			return Location{}, fmt.Errorf("saving the token in the OS keyring: %w", err)
 		}
-		path := s.tokensPath()
-		if _, werr := fmt.Fprintf(s.warn, "warning: storing the token in plain text at %s\n", path); werr != nil {
-			return Location{}, fmt.Errorf("printing the plain-text warning: %w", werr)
-		}
-		tokens, err := s.readTokens()
-		if err != nil {
-			return Location{}, err
-		}
-		if tokens[srv] == nil {
-			tokens[srv] = map[string]string{}
-		}
-		tokens[srv][account] = token
-		if err := s.writeTokens(tokens); err != nil {
-			return Location{}, err
-		}
-		loc = Location{Kind: InFile, Path: path}
-	default:
-		return Location{}, fmt.Errorf("saving the token in the OS keyring: %w", err)
 	}
 
 	ss := st.server(srv)
@@ -213,6 +228,59 @@ func (s *Store) Save(ctx context.Context, server, account, token string) (Locati
 		return Location{}, err
 	}
 	return loc, nil
+}
+
+// writeFileToken puts token in the plain file, printing the warning first
+// unless this Store already did. s.mu is held.
+func (s *Store) writeFileToken(srv, account, token string) (Location, error) {
+	path := s.tokensPath()
+	if s.warn == nil {
+		return Location{}, errors.New("tokenstore: writing the plain token file needs a Warn writer")
+	}
+	if !s.warned {
+		if _, err := fmt.Fprintf(s.warn, "warning: storing the token in plain text at %s\n", path); err != nil {
+			return Location{}, fmt.Errorf("printing the plain-text warning: %w", err)
+		}
+		s.warned = true
+	}
+	tokens, err := s.readTokens()
+	if err != nil {
+		return Location{}, err
+	}
+	if tokens[srv] == nil {
+		tokens[srv] = map[string]string{}
+	}
+	tokens[srv][account] = token
+	if err := s.writeTokens(tokens); err != nil {
+		return Location{}, err
+	}
+	return Location{Kind: InFile, Path: path}, nil
+}
+
+// probeAccount is the keyring user Target asks for; no token is stored
+// under it, so the answer is "not found" from a working keyring.
+const probeAccount = "vsauth-keyring-probe"
+
+// Target tells where Save would put a token on server now, writing
+// nothing: the keyring when it answers, else the plain file when the user
+// opted in; otherwise the error is Save's, with the ways out. A login asks
+// before prompting for a password, so that a machine without a keyring is
+// found out before anything is typed or sent.
+func (s *Store) Target(ctx context.Context, server string) (Location, error) {
+	srv, err := NormalizeServer(server)
+	if err != nil {
+		return Location{}, err
+	}
+	_, err = s.keyringGet(ctx, serviceName(srv), probeAccount)
+	switch {
+	case err == nil, errors.Is(err, gokeyring.ErrNotFound):
+		return Location{Kind: InKeyring}, nil
+	case !errors.Is(err, ErrKeyringUnavailable):
+		return Location{}, fmt.Errorf("reaching the OS keyring: %w", err)
+	case s.fileFallback:
+		return Location{Kind: InFile, Path: s.tokensPath()}, nil
+	}
+	return Location{}, unavailableHint(err)
 }
 
 // Load returns the token for account on server, or for the active account
