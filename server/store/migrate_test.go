@@ -94,6 +94,9 @@ func TestFreshSchema(t *testing.T) {
 		{"vsauth_mail_outbox", "attempts", "INTEGER", true, "0", false},
 		{"vsauth_mail_outbox", "last_error", "TEXT", true, "''", false},
 		{"vsauth_mail_outbox", "next_attempt", "datetime", false, "", false},
+		{"vsauth_reset_mail_limit", "user_id", "INTEGER", true, "", true},
+		{"vsauth_reset_mail_limit", "window_start", "datetime", true, "", false},
+		{"vsauth_reset_mail_limit", "mail_count", "INTEGER", true, "", false},
 		{"vsauth_schema_migrations", "version", "INTEGER", true, "", true},
 		{"vsauth_schema_migrations", "applied_at", "datetime", true, "", false},
 		{"vsauth_settings", "name", "TEXT", true, "", true},
@@ -119,7 +122,8 @@ func TestFreshSchema(t *testing.T) {
 	if !reflect.DeepEqual(uniques, wantUniques) {
 		t.Errorf("unique indexes = %q, want %q", uniques, wantUniques)
 	}
-	for _, idx := range []string{"otp_totp_totpdevice_user_id_0fb18292", "otp_static_staticdevice_user_id_7f9cff2b", "otp_static_statictoken_device_id_74b7c7d1", "otp_static_statictoken_token_d0a51866"} {
+	for _, idx := range []string{"otp_totp_totpdevice_user_id_0fb18292", "otp_static_staticdevice_user_id_7f9cff2b", "otp_static_statictoken_device_id_74b7c7d1", "otp_static_statictoken_token_d0a51866",
+		"vsauth_users_email_lower", "vsauth_mail_outbox_sent", "vsauth_mail_outbox_created"} {
 		if n := count(t, s, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?`, idx); n != 1 {
 			t.Errorf("index %s: %d, want 1", idx, n)
 		}
@@ -147,8 +151,8 @@ func TestMigrationsIdempotent(t *testing.T) {
 	}
 	before := readSchema(t, s1.db)
 	applied := rawString(t, s1, `SELECT group_concat(applied_at, '|') FROM vsauth_schema_migrations`)
-	if got := migrationVersions(t, s1); got != "1,2,3" {
-		t.Errorf("versions after first open = %q, want 1,2,3", got)
+	if got := migrationVersions(t, s1); got != "1,2,3,4" {
+		t.Errorf("versions after first open = %q, want 1,2,3,4", got)
 	}
 	if _, err := time.Parse("2006-01-02 15:04:05", strings.Split(applied, "|")[0]); err != nil {
 		t.Errorf("applied_at %q is not in Django's form: %v", applied, err)
@@ -157,8 +161,8 @@ func TestMigrationsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	s2 := openPath(t, path)
-	if got := migrationVersions(t, s2); got != "1,2,3" {
-		t.Errorf("versions after second open = %q, want 1,2,3", got)
+	if got := migrationVersions(t, s2); got != "1,2,3,4" {
+		t.Errorf("versions after second open = %q, want 1,2,3,4", got)
 	}
 	if got := rawString(t, s2, `SELECT group_concat(applied_at, '|') FROM vsauth_schema_migrations`); got != applied {
 		t.Errorf("applied_at changed on reopen: %q -> %q", applied, got)
@@ -175,7 +179,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 	s.Close()
 	_, err := OpenSQLite(context.Background(), path)
-	if err == nil || !strings.Contains(err.Error(), "schema version 99 is newer than this vsauth knows (3)") {
+	if err == nil || !strings.Contains(err.Error(), "schema version 99 is newer than this vsauth knows (4)") {
 		t.Fatalf("OpenSQLite error = %v, want the newer-schema refusal", err)
 	}
 }
@@ -404,8 +408,12 @@ func TestOpenOriginalDatabase(t *testing.T) {
 	if got := rawString(t, s, `SELECT throttling_failure_count || ' ' || throttling_failure_timestamp FROM otp_totp_totpdevice WHERE id = 7`); got != "1 2026-01-01 00:00:00" {
 		t.Errorf("throttle on disk = %q", got)
 	}
-	if got := migrationVersions(t, s); got != "1,2,3" {
+	if got := migrationVersions(t, s); got != "1,2,3,4" {
 		t.Errorf("versions = %q", got)
+	}
+	// The reset lookup of the original's rows goes through vsauth's index.
+	if users, err := s.UsersByEmailFold(ctx, "BOB@EXAMPLE.COM"); err != nil || !reflect.DeepEqual(emails(users), []string{"Bob@example.com"}) {
+		t.Errorf("UsersByEmailFold on an original row = %q, %v", emails(users), err)
 	}
 
 	// New users continue the original's id sequence and live alongside.
@@ -427,7 +435,7 @@ func TestOpenOriginalDatabase(t *testing.T) {
 	s.Close()
 	// And it opens again without change.
 	s = openPath(t, path)
-	if got := migrationVersions(t, s); got != "1,2,3" {
+	if got := migrationVersions(t, s); got != "1,2,3,4" {
 		t.Errorf("versions after reopen = %q", got)
 	}
 }
