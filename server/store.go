@@ -37,4 +37,6 @@ type Store interface {
 	LoginThrottle(ctx context.Context, userID int64) (store.Throttle, error)
 	RecordLoginFailure(ctx context.Context, userID int64, now time.Time) error
 	ResetLoginThrottle(ctx context.Context, userID int64) error
+
+	CountResetMail(ctx context.Context, userID int64, now time.Time, window time.Duration, limit int) (int, error)
 }

@@ -16,17 +16,27 @@ func TestCountResetMail(t *testing.T) {
 	start := tm(t, "2026-11-25T10:00:00Z")
 	step := func(u User, at time.Time, want int) {
 		t.Helper()
-		if n, err := s.CountResetMail(ctx, u.ID, at, time.Hour); n != want || err != nil {
+		if n, err := s.CountResetMail(ctx, u.ID, at, time.Hour, 3); n != want || err != nil {
 			t.Fatalf("CountResetMail(user %d, %v) = %d, %v; want %d", u.ID, at, n, err, want)
 		}
+	}
+	row := func(u User) string {
+		t.Helper()
+		return rawString(t, s, `SELECT window_start || '|' || mail_count FROM vsauth_reset_mail_limit WHERE user_id = ?`, u.ID)
 	}
 	step(alice, start, 1)
 	step(alice, start.Add(10*time.Minute), 2)
 	step(bob, start.Add(10*time.Minute), 1) // per account
-	step(alice, start.Add(59*time.Minute+59*time.Second+999999*time.Microsecond), 3)
+	step(alice, start.Add(20*time.Minute), 3)
+	step(alice, start.Add(30*time.Minute), 4) // the first one over the limit
+	// Then nothing more is counted or written.
+	step(alice, start.Add(59*time.Minute+59*time.Second+999999*time.Microsecond), 0)
+	if got := row(alice); got != "2026-11-25 10:00:00|4" {
+		t.Errorf("row over the limit = %q", got)
+	}
 	// The window lasts exactly an hour from its first mail; then a new one starts.
 	step(alice, start.Add(time.Hour), 1)
-	if got := rawString(t, s, `SELECT window_start || '|' || mail_count FROM vsauth_reset_mail_limit WHERE user_id = ?`, alice.ID); got != "2026-11-25 11:00:00|1" {
+	if got := row(alice); got != "2026-11-25 11:00:00|1" {
 		t.Errorf("row after a new window = %q", got)
 	}
 	step(alice, start.Add(time.Hour+time.Second), 2)
@@ -51,24 +61,24 @@ func TestCountResetMail(t *testing.T) {
 }
 
 // TestConcurrentCountResetMail: 50 concurrent counts from two stores on one
-// file (as two processes) get 1..50, each once.
+// file (as two processes) with limit 3 get 1, 2, 3 and 4 once each, and 0.
 func TestConcurrentCountResetMail(t *testing.T) {
 	stores := twoStores(t)
 	u := mustCreateUser(t, stores[0], "alice@example.com")
 	now := tm(t, "2026-11-25T10:00:00Z")
 	got := make([]int, 50)
 	run(50, func(i int) {
-		n, err := stores[i%2].CountResetMail(context.Background(), u.ID, now, time.Hour)
+		n, err := stores[i%2].CountResetMail(context.Background(), u.ID, now, time.Hour, 3)
 		if err != nil {
 			t.Error(err)
 		}
 		got[i] = n
 	})
 	sort.Ints(got)
-	for i, n := range got {
-		if n != i+1 {
-			t.Fatalf("counts = %v, want 1..50 each once", got)
-		}
+	want := make([]int, 50)
+	copy(want[46:], []int{1, 2, 3, 4})
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("counts = %v, want 46 zeros and 1, 2, 3, 4", got)
 	}
 }
 

@@ -293,7 +293,7 @@ func TestDeleteUserCascade(t *testing.T) {
 		if err := s.RecordLoginFailure(ctx, u.ID, now); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.CountResetMail(ctx, u.ID, now, time.Hour); n != 1 || err != nil {
+		if n, err := s.CountResetMail(ctx, u.ID, now, time.Hour, 3); n != 1 || err != nil {
 			t.Fatalf("CountResetMail = %d, %v", n, err)
 		}
 	}
