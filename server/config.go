@@ -70,7 +70,22 @@ type Config struct {
 	// negative for no cap), so that whoever knows an e-mail address can slow
 	// its owner's logins down but not lock them out for days.
 	LoginLockMax time.Duration
+
+	// ResetMailLimit caps, in the hardened profile, the password-reset mails
+	// one account gets per ResetMailWindow (a window starts with its first
+	// mail); a request over the cap is answered like one for an unknown
+	// address and sends nothing. 0 means DefaultResetMailLimit; negative, no
+	// cap. Compat mails every time, as the original does.
+	ResetMailLimit  int
+	ResetMailWindow time.Duration // 0 means DefaultResetMailWindow
 }
+
+// The default cap on reset mail in the hardened profile: a user who asks
+// again because the first mail is slow still gets it; a flood does not.
+const (
+	DefaultResetMailLimit  = 3
+	DefaultResetMailWindow = time.Hour
+)
 
 func (c *Config) setDefaults() {
 	if c.Profile == "" {
@@ -93,5 +108,11 @@ func (c *Config) setDefaults() {
 	}
 	if c.LoginLockMax == 0 {
 		c.LoginLockMax = DefaultLoginLockMax
+	}
+	if c.ResetMailLimit == 0 {
+		c.ResetMailLimit = DefaultResetMailLimit
+	}
+	if c.ResetMailWindow <= 0 {
+		c.ResetMailWindow = DefaultResetMailWindow
 	}
 }

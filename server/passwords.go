@@ -109,6 +109,15 @@ func (s *Server) sendResetMail(ctx context.Context, rr resetRequest) error {
 		if !u.IsActive || !password.Usable(u.Password) {
 			continue
 		}
+		// Over the cap the account is skipped as an unknown address is; the
+		// answer, a 204 sent before the lookup, is the same either way.
+		ok, err := s.resetMailAllowed(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
 		msg := mail.PasswordReset(mail.ResetParams{
 			Protocol: rr.protocol,
 			Domain:   rr.host,
@@ -122,6 +131,24 @@ func (s *Server) sendResetMail(ctx context.Context, rr resetRequest) error {
 		}
 	}
 	return nil
+}
+
+// resetMailAllowed counts a reset mail to the user against the hardened
+// profile's cap and reports whether it may go out. Only the first refusal of
+// a window is logged (later ones count 0), so a flood does not flood the log.
+func (s *Server) resetMailAllowed(ctx context.Context, userID int64) (bool, error) {
+	if !s.hardened() || s.cfg.ResetMailLimit < 0 {
+		return true, nil
+	}
+	n, err := s.store.CountResetMail(ctx, userID, s.now(), s.cfg.ResetMailWindow, s.cfg.ResetMailLimit)
+	if err != nil {
+		return false, err
+	}
+	if n == s.cfg.ResetMailLimit+1 {
+		s.cfg.Logger.Warn("password reset mail limit reached: no more reset mail to this account in this window",
+			"user_id", userID, "limit", s.cfg.ResetMailLimit, "window", s.cfg.ResetMailWindow.String())
+	}
+	return n >= 1 && n <= s.cfg.ResetMailLimit, nil
 }
 
 // passwordResetConfirmView is djoser's PasswordResetConfirmView.

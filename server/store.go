@@ -36,4 +36,6 @@ type Store interface {
 
 	ClaimLoginAttempt(ctx context.Context, userID int64, now time.Time, rule store.ThrottleRule) (store.Claim, error)
 	ResetLoginThrottle(ctx context.Context, userID int64) error
+
+	CountResetMail(ctx context.Context, userID int64, now time.Time, window time.Duration, limit int) (int, error)
 }

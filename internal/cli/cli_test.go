@@ -46,12 +46,19 @@ func post(t *testing.T, url, body string) int {
 // stops it when the test ends.
 func startServer(t *testing.T, db, mailDir string) (string, *bytes.Buffer) {
 	t.Helper()
+	return startServerWith(t, func(o *serverOptions) { o.DB, o.MailDir = db, mailDir })
+}
+
+// startServerWith is startServer with options set by set.
+func startServerWith(t *testing.T, set func(*serverOptions)) (string, *bytes.Buffer) {
+	t.Helper()
 	d, tio := newTestDeps("", nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	opts := &serverOptions{IO: d.IO, Getenv: d.Getenv, Addr: "127.0.0.1:0", DB: db, MailDir: mailDir,
+	opts := &serverOptions{IO: d.IO, Getenv: d.Getenv, Addr: "127.0.0.1:0",
 		PasswordIterations: 2, Profile: "compat", SecretKey: "", ready: func(u string) { ready <- u }}
+	set(opts)
 	go func() { done <- runServer(ctx, opts) }()
 	var base string
 	select {

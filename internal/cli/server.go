@@ -37,6 +37,12 @@ type serverOptions struct {
 	PasswordIterations int
 	Profile            string
 	LoginLockMax       time.Duration
+	// ResetMailLimit reset mails per ResetMailWindow per account (hardened);
+	// negative: no limit, 0: the server's default.
+	ResetMailLimit  int
+	ResetMailWindow time.Duration
+	// OutboxRetention is how long sent mail is kept; 0 keeps it forever.
+	OutboxRetention time.Duration
 
 	// ready, when set, receives the base URL once the server listens (tests).
 	ready func(baseURL string)
@@ -78,6 +84,18 @@ process list). Without a secret key one is generated once and kept in the databa
 			if opts.LoginLockMax <= 0 {
 				return usageErrorf("--login-lock-max must be positive, not %s", opts.LoginLockMax)
 			}
+			n, window, err := parseRateLimit(v.GetString("reset-mail-limit"))
+			if err != nil {
+				return usageErrorf("--reset-mail-limit %q: %v", v.GetString("reset-mail-limit"), err)
+			}
+			opts.ResetMailLimit, opts.ResetMailWindow = n, window
+			if n == 0 {
+				opts.ResetMailLimit = -1
+			}
+			retention := v.GetString("outbox-retention")
+			if opts.OutboxRetention, err = time.ParseDuration(retention); err != nil || opts.OutboxRetention < 0 {
+				return usageErrorf("--outbox-retention must be a duration like 168h, or 0 to keep mail forever, not %q", retention)
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -94,7 +112,10 @@ process list). Without a secret key one is generated once and kept in the databa
 	f.Int("password-iterations", password.DefaultIterations, "PBKDF2 iterations for new password hashes")
 	f.String("profile", string(server.Compat), "compat (behave like the original) or hardened (also fix its security defects)")
 	f.Duration("login-lock-max", server.DefaultLoginLockMax, "hardened: the longest that failed logins lock an account after the last one")
-	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max"} {
+	f.String("reset-mail-limit", fmt.Sprintf("%d/%s", server.DefaultResetMailLimit, shortDuration(server.DefaultResetMailWindow)),
+		"hardened profile: at most COUNT/DURATION password-reset mails per account; 0 for no limit")
+	f.String("outbox-retention", shortDuration(defaultOutboxRetention), "delete sent mail from the outbox after this long (without --smtp: queued mail); 0 keeps it")
+	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention"} {
 		_ = v.BindPFlag(name, f.Lookup(name))
 		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	}
@@ -193,6 +214,8 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 		AllowedHosts:       opts.AllowedHosts,
 		PasswordIterations: opts.PasswordIterations,
 		LoginLockMax:       opts.LoginLockMax,
+		ResetMailLimit:     opts.ResetMailLimit,
+		ResetMailWindow:    opts.ResetMailWindow,
 		Clock:              time.Now,
 		Rand:               rand.Reader,
 		Logger:             logger,
@@ -212,6 +235,21 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	if deliverer != nil {
 		go deliverer.Run(runCtx)
 	}
+	window := opts.ResetMailWindow
+	if window <= 0 {
+		window = server.DefaultResetMailWindow
+	}
+	// A first pass before serving, so that a server started on an old
+	// database does not hold a week's mail more than it should.
+	p := pruner{st: st, clock: time.Now, logger: logger, retention: opts.OutboxRetention, undelivered: deliverer == nil, resetWindow: window}
+	p.pruneOnce(ctx)
+	pruned := make(chan struct{})
+	go func() {
+		defer close(pruned)
+		p.run(runCtx, pruneInterval)
+	}()
+	// The pruner stops before the deferred Close of the store.
+	defer func() { cancel(); <-pruned }()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 

@@ -127,9 +127,3 @@ func isHex(s string) bool {
 	}
 	return true
 }
-
-// escapeLike escapes a value for SQLite LIKE ... ESCAPE '\', as Django's
-// prep_for_like_query does.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}

@@ -74,9 +74,3 @@ func TestUUIDConversions(t *testing.T) {
 		}
 	}
 }
-
-func TestEscapeLike(t *testing.T) {
-	if got, want := escapeLike(`a_b%c\d`), `a\_b\%c\\d`; got != want {
-		t.Errorf("escapeLike = %q, want %q", got, want)
-	}
-}

@@ -10,13 +10,13 @@ import (
 )
 
 // openTemp opens a fresh file database in a temporary directory.
-func openTemp(t *testing.T) (*SQLite, string) {
+func openTemp(t testing.TB) (*SQLite, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "vsauth.sqlite3")
 	return openPath(t, path), path
 }
 
-func openPath(t *testing.T, path string) *SQLite {
+func openPath(t testing.TB, path string) *SQLite {
 	t.Helper()
 	s, err := OpenSQLite(context.Background(), path)
 	if err != nil {

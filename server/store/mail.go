@@ -128,3 +128,26 @@ func (s *SQLite) MailByID(ctx context.Context, id int64) (Mail, error) {
 	m, err := scanMail(s.db.QueryRowContext(ctx, `SELECT `+mailColumns+` FROM vsauth_mail_outbox WHERE id = ?`, id))
 	return readOne(m, err, "mail %d", id)
 }
+
+// The two prune statements; each is served by an index (vsauth_mail_outbox_sent,
+// vsauth_mail_outbox_created), since a scan would read every raw message.
+const (
+	pruneSentMail = `DELETE FROM vsauth_mail_outbox WHERE sent_at IS NOT NULL AND sent_at < ?1`
+	pruneAllMail  = pruneSentMail + ` OR sent_at IS NULL AND created_at < ?1`
+)
+
+// PruneMail deletes the messages delivered before before. With undelivered
+// it also deletes those created before before and never delivered: for a
+// server without SMTP, where nothing is ever delivered and the outbox is the
+// mailbox. It returns how many messages it deleted.
+func (s *SQLite) PruneMail(ctx context.Context, before time.Time, undelivered bool) (int64, error) {
+	query := pruneSentMail
+	if undelivered {
+		query = pruneAllMail
+	}
+	res, err := s.exec(ctx, query, formatDjangoTime(before))
+	if err != nil {
+		return 0, fmt.Errorf("store: prune mail: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -73,6 +73,18 @@ func migrations() []migration {
 			),
 		},
 		{
+			version: 4,
+			name:    "reset lookup index, reset mail limit, outbox pruning index",
+			// The original's code never names these objects, so it ignores them;
+			// SQLite maintains the expression index on its inserts too.
+			apply: execStatements(
+				`CREATE INDEX IF NOT EXISTS "vsauth_users_email_lower" ON "users" (lower("email"))`,
+				`CREATE TABLE IF NOT EXISTS "vsauth_reset_mail_limit" ("user_id" integer NOT NULL PRIMARY KEY REFERENCES "users" ("id") ON DELETE CASCADE, "window_start" datetime NOT NULL, "mail_count" integer NOT NULL)`,
+				`CREATE INDEX IF NOT EXISTS "vsauth_mail_outbox_sent" ON "vsauth_mail_outbox" ("sent_at") WHERE "sent_at" IS NOT NULL`,
+				`CREATE INDEX IF NOT EXISTS "vsauth_mail_outbox_created" ON "vsauth_mail_outbox" ("created_at")`,
+			),
+		},
+		{
 			version: 5,
 			name:    "vsauth_audit: support actions on accounts",
 			// Django's django_admin_log needs the actor to be a row of users;
@@ -199,6 +211,7 @@ func requiredColumns() map[string][]string {
 		"vsauth_mail_outbox":      {"id", "created_at", "from_addr", "to_addr", "subject", "raw", "sent_at", "attempts", "last_error", "next_attempt"},
 		"vsauth_login_throttle":   {"user_id", "failure_count", "failure_timestamp"},
 		"vsauth_audit":            {"id", "created_at", "actor", "action", "user_id", "email", "reason", "changes"},
+		"vsauth_reset_mail_limit": {"user_id", "window_start", "mail_count"},
 	}
 }
 

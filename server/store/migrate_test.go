@@ -103,6 +103,9 @@ func TestFreshSchema(t *testing.T) {
 		{"vsauth_mail_outbox", "attempts", "INTEGER", true, "0", false},
 		{"vsauth_mail_outbox", "last_error", "TEXT", true, "''", false},
 		{"vsauth_mail_outbox", "next_attempt", "datetime", false, "", false},
+		{"vsauth_reset_mail_limit", "user_id", "INTEGER", true, "", true},
+		{"vsauth_reset_mail_limit", "window_start", "datetime", true, "", false},
+		{"vsauth_reset_mail_limit", "mail_count", "INTEGER", true, "", false},
 		{"vsauth_schema_migrations", "version", "INTEGER", true, "", true},
 		{"vsauth_schema_migrations", "applied_at", "datetime", true, "", false},
 		{"vsauth_settings", "name", "TEXT", true, "", true},
@@ -128,7 +131,8 @@ func TestFreshSchema(t *testing.T) {
 	if !reflect.DeepEqual(uniques, wantUniques) {
 		t.Errorf("unique indexes = %q, want %q", uniques, wantUniques)
 	}
-	for _, idx := range []string{"otp_totp_totpdevice_user_id_0fb18292", "otp_static_staticdevice_user_id_7f9cff2b", "otp_static_statictoken_device_id_74b7c7d1", "otp_static_statictoken_token_d0a51866"} {
+	for _, idx := range []string{"otp_totp_totpdevice_user_id_0fb18292", "otp_static_staticdevice_user_id_7f9cff2b", "otp_static_statictoken_device_id_74b7c7d1", "otp_static_statictoken_token_d0a51866",
+		"vsauth_users_email_lower", "vsauth_mail_outbox_sent", "vsauth_mail_outbox_created"} {
 		if n := count(t, s, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?`, idx); n != 1 {
 			t.Errorf("index %s: %d, want 1", idx, n)
 		}
@@ -415,6 +419,10 @@ func TestOpenOriginalDatabase(t *testing.T) {
 	}
 	if got := migrationVersions(t, s); got != allVersions() {
 		t.Errorf("versions = %q", got)
+	}
+	// The reset lookup of the original's rows goes through vsauth's index.
+	if users, err := s.UsersByEmailFold(ctx, "BOB@EXAMPLE.COM"); err != nil || !reflect.DeepEqual(emails(users), []string{"Bob@example.com"}) {
+		t.Errorf("UsersByEmailFold on an original row = %q, %v", emails(users), err)
 	}
 
 	// New users continue the original's id sequence and live alongside.

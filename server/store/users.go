@@ -103,11 +103,16 @@ func (s *SQLite) UserByEmail(ctx context.Context, email string) (User, error) {
 	return readOne(u, err, "user with that email")
 }
 
+const usersByEmailFoldQuery = `SELECT ` + userColumns + ` FROM users WHERE lower(email) = lower(?) ORDER BY id`
+
 // UsersByEmailFold returns, ordered by id, the users whose email equals email
 // ignoring ASCII case: Django's email__iexact on SQLite, which is LIKE with the
-// wildcards escaped, and LIKE folds only ASCII letters.
+// wildcards escaped, and LIKE folds only ASCII letters. SQLite's lower() folds
+// the same letters, so an equality of lower() gives the same rows without
+// LIKE's pattern-length limit (a 50,000-byte address made the original fail),
+// and it is answered from the vsauth_users_email_lower index instead of a scan.
 func (s *SQLite) UsersByEmailFold(ctx context.Context, email string) ([]User, error) {
-	users, err := queryUsers(ctx, s.db, `SELECT `+userColumns+` FROM users WHERE email LIKE ? ESCAPE '\' ORDER BY id`, escapeLike(email))
+	users, err := queryUsers(ctx, s.db, usersByEmailFoldQuery, email)
 	if err != nil {
 		return nil, fmt.Errorf("store: read users by email: %w", err)
 	}
@@ -214,7 +219,8 @@ func djangoUserLinks() []string {
 
 // DeleteUser deletes the user and everything that belongs to them, in one
 // transaction: static tokens, static devices, TOTP devices, the profile (the
-// original left it orphaned, defect D15), the login throttle and the user row.
+// original left it orphaned, defect D15), the login throttle, the reset mail
+// count and the user row.
 // ErrNotFound if no such user.
 func (s *SQLite) DeleteUser(ctx context.Context, userID int64) error {
 	return s.userTx(ctx, userID, fmt.Sprintf("delete user %d", userID), func(tx *sql.Tx) error {
@@ -224,6 +230,7 @@ func (s *SQLite) DeleteUser(ctx context.Context, userID int64) error {
 			`DELETE FROM otp_totp_totpdevice WHERE user_id = ?`,
 			`DELETE FROM account_profile WHERE user_id = ?`,
 			`DELETE FROM vsauth_login_throttle WHERE user_id = ?`,
+			`DELETE FROM vsauth_reset_mail_limit WHERE user_id = ?`,
 		}
 		for _, table := range djangoUserLinks() {
 			// The column is found from the foreign key: Django names it after the

@@ -284,7 +284,7 @@ func TestSetJWTSecret(t *testing.T) {
 func tableCounts(t *testing.T, s *SQLite) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, table := range []string{"users", "account_profile", "otp_totp_totpdevice", "otp_static_staticdevice", "otp_static_statictoken", "vsauth_login_throttle"} {
+	for _, table := range []string{"users", "account_profile", "otp_totp_totpdevice", "otp_static_staticdevice", "otp_static_statictoken", "vsauth_login_throttle", "vsauth_reset_mail_limit"} {
 		out[table] = count(t, s, `SELECT count(*) FROM "`+table+`"`)
 	}
 	return out
@@ -305,23 +305,26 @@ func TestDeleteUserCascade(t *testing.T) {
 		if err := failed(s.ClaimLoginAttempt(ctx, u.ID, now, allowAll)); err != nil {
 			t.Fatal(err)
 		}
+		if n, err := s.CountResetMail(ctx, u.ID, now, time.Hour, 3); n != 1 || err != nil {
+			t.Fatalf("CountResetMail = %d, %v", n, err)
+		}
 	}
 	// A second, unconfirmed TOTP device for alice, inserted directly.
 	if _, err := s.db.Exec(`INSERT INTO otp_totp_totpdevice (name, confirmed, key, step, t0, digits, tolerance, drift, last_t, user_id, throttling_failure_count) VALUES ('', 0, 'ab', 30, 0, 6, 1, 0, -1, 1, 0)`); err != nil {
 		t.Fatal(err)
 	}
 	before := tableCounts(t, s)
-	if want := map[string]int{"users": 2, "account_profile": 2, "otp_totp_totpdevice": 3, "otp_static_staticdevice": 2, "otp_static_statictoken": 4, "vsauth_login_throttle": 2}; !reflect.DeepEqual(before, want) {
+	if want := map[string]int{"users": 2, "account_profile": 2, "otp_totp_totpdevice": 3, "otp_static_staticdevice": 2, "otp_static_statictoken": 4, "vsauth_login_throttle": 2, "vsauth_reset_mail_limit": 2}; !reflect.DeepEqual(before, want) {
 		t.Fatalf("before = %v, want %v", before, want)
 	}
 	if err := s.DeleteUser(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := tableCounts(t, s), map[string]int{"users": 1, "account_profile": 1, "otp_totp_totpdevice": 1, "otp_static_staticdevice": 1, "otp_static_statictoken": 2, "vsauth_login_throttle": 1}; !reflect.DeepEqual(got, want) {
+	if got, want := tableCounts(t, s), map[string]int{"users": 1, "account_profile": 1, "otp_totp_totpdevice": 1, "otp_static_staticdevice": 1, "otp_static_statictoken": 2, "vsauth_login_throttle": 1, "vsauth_reset_mail_limit": 1}; !reflect.DeepEqual(got, want) {
 		t.Errorf("after = %v, want %v", got, want)
 	}
 	// What is left is bob's.
-	if n := count(t, s, `SELECT count(*) FROM (SELECT user_id FROM account_profile UNION ALL SELECT user_id FROM otp_totp_totpdevice UNION ALL SELECT user_id FROM otp_static_staticdevice UNION ALL SELECT user_id FROM vsauth_login_throttle) WHERE user_id IS NOT 2`); n != 0 {
+	if n := count(t, s, `SELECT count(*) FROM (SELECT user_id FROM account_profile UNION ALL SELECT user_id FROM otp_totp_totpdevice UNION ALL SELECT user_id FROM otp_static_staticdevice UNION ALL SELECT user_id FROM vsauth_login_throttle UNION ALL SELECT user_id FROM vsauth_reset_mail_limit) WHERE user_id IS NOT 2`); n != 0 {
 		t.Errorf("%d rows not belonging to bob", n)
 	}
 	if _, err := s.UserByID(ctx, 1); !errors.Is(err, ErrNotFound) {
