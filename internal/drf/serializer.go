@@ -63,6 +63,11 @@ type CharField struct {
 	AllowNull  bool
 	// MaxLength is the limit in code points; 0 means none.
 	MaxLength int
+	// Invalid is the message for a value that is no string, number or
+	// plain field; "" means CharField's own. A subclass's
+	// default_error_messages replace its parent's under the same key, so
+	// an EmailField says "Enter a valid email address." here.
+	Invalid string
 	// Before holds validators DRF runs ahead of the field's own
 	// (a model field's UniqueValidator); After those it runs behind them
 	// (EmailField's EmailValidator). Each returns its messages, if any.
@@ -141,7 +146,7 @@ func (f CharField) run(in input, partial bool) (CharValue, []string) {
 		return CharValue{Present: true}, nil
 	}
 	if in.file {
-		return CharValue{}, []string{msgInvalidString}
+		return CharValue{}, []string{f.invalid()}
 	}
 	var text string
 	switch data.Kind() {
@@ -162,7 +167,7 @@ func (f CharField) run(in input, partial bool) (CharValue, []string) {
 	case pyjson.Float:
 		text = pyjson.FloatRepr(data.Float())
 	default:
-		return CharValue{}, []string{msgInvalidString}
+		return CharValue{}, []string{f.invalid()}
 	}
 	text = pystr.Strip(text)
 	var msgs []string
@@ -182,6 +187,13 @@ func (f CharField) run(in input, partial bool) (CharValue, []string) {
 		return CharValue{}, msgs
 	}
 	return CharValue{Value: text, Present: true}, nil
+}
+
+func (f CharField) invalid() string {
+	if f.Invalid != "" {
+		return f.Invalid
+	}
+	return msgInvalidString
 }
 
 // Nested is a nested serializer field (allow_null=False). It returns the
