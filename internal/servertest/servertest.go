@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/virtualspaces/vsauth/internal/clock"
-	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server"
+	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server/store"
 )
 
@@ -95,6 +95,8 @@ type Option func(*options)
 type options struct {
 	seed       byte
 	iterations int
+	database   string
+	secretKey  string
 }
 
 // WithRandSeed keys the server's random source with seed instead of 1.
@@ -104,16 +106,27 @@ func WithRandSeed(seed byte) Option { return func(o *options) { o.seed = seed } 
 // PasswordIterations; n <= 0 leaves the server's production default.
 func WithPasswordIterations(n int) Option { return func(o *options) { o.iterations = n } }
 
+// WithDatabase serves the SQLite database at path instead of a fresh one,
+// for tests that run the server on a database another implementation
+// made. The file is used in place: pass a copy.
+func WithDatabase(path string) Option { return func(o *options) { o.database = path } }
+
+// WithSecretKey sets the server's SECRET_KEY instead of SecretKey.
+func WithSecretKey(key string) Option { return func(o *options) { o.secretKey = key } }
+
 // Start runs the API server with profile until the test ends: the listener
 // is closed, the server's background work waited for and the database closed
 // by t.Cleanup.
 func Start(t testing.TB, profile server.Profile, opts ...Option) *Env {
 	t.Helper()
-	o := options{seed: 1, iterations: PasswordIterations}
+	o := options{seed: 1, iterations: PasswordIterations, secretKey: SecretKey}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "vsauth.db"))
+	if o.database == "" {
+		o.database = filepath.Join(t.TempDir(), "vsauth.db")
+	}
+	st, err := store.OpenSQLite(context.Background(), o.database)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +135,7 @@ func Start(t testing.TB, profile server.Profile, opts ...Option) *Env {
 	e.API, err = server.New(server.Config{
 		Store:              st,
 		Mailer:             e.Mail,
-		SecretKey:          SecretKey,
+		SecretKey:          o.secretKey,
 		Profile:            profile,
 		PasswordIterations: o.iterations,
 		Clock:              e.Clock.Now,
