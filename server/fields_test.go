@@ -69,3 +69,36 @@ func TestFieldInvalidMessages(t *testing.T) {
 		t.Errorf("%d mails sent, want none", n)
 	}
 }
+
+// TestProfileImageValidation: profile_image is the model's nullable
+// ImageField. Anything but null (or an empty form value, or an upload)
+// fails with FileField's 'invalid' message, in field order between
+// display_name and about; nothing is written.
+func TestProfileImageValidation(t *testing.T) {
+	const notFile = `["The submitted data was not a file. Check the encoding type on the form."]`
+	f := newFixture(t, server.Compat)
+	f.createUser("alice@example.com", alicePW)
+	tok := f.login("alice@example.com", alicePW)
+	const unchanged = `{"id":1,"email":"alice@example.com","profile":{"display_name":null,"profile_image":null,"about":null}}`
+	for _, c := range []struct {
+		name, method, body, typ string
+		status                  int
+		want                    string
+	}{
+		{"string", "PUT", `{"profile":{"profile_image":"a.png"}}`, "", 400, `{"profile":{"profile_image":` + notFile + `}}`},
+		{"empty string", "PATCH", `{"profile":{"profile_image":""}}`, "", 400, `{"profile":{"profile_image":` + notFile + `}}`},
+		{"number", "PATCH", `{"profile":{"profile_image":1}}`, "", 400, `{"profile":{"profile_image":` + notFile + `}}`},
+		{"dict", "PATCH", `{"profile":{"profile_image":{"name":"a.png","size":1}}}`, "", 400, `{"profile":{"profile_image":` + notFile + `}}`},
+		{"field order", "PUT", `{"profile":{"about":[],"profile_image":false,"display_name":{}}}`, "", 400,
+			`{"profile":{"display_name":["Not a valid string."],"profile_image":` + notFile + `,"about":["Not a valid string."]}}`},
+		{"form string", "PUT", "profile.profile_image=a.png&profile.about=x", "application/x-www-form-urlencoded", 400, `{"profile":{"profile_image":` + notFile + `}}`},
+		{"null", "PATCH", `{"profile":{"profile_image":null}}`, "", 200, unchanged},
+		{"empty form value is null", "PUT", "profile.profile_image=", "application/x-www-form-urlencoded", 200, unchanged},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f.t = t
+			f.expect(req{Method: c.method, Path: "/api/user/view/", Body: c.body, Type: c.typ, Token: tok}, c.status, c.want)
+			f.expect(req{Method: "GET", Path: "/api/user/view/", Token: tok}, 200, unchanged)
+		})
+	}
+}

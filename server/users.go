@@ -265,6 +265,10 @@ func (s *Server) updateUser(r *request) response {
 		if v, ok := prof.Char("display_name", name, sub); ok && v.Present {
 			upd.SetDisplayName, upd.DisplayName = true, nullable(v)
 		}
+		// profile_image is validated as the original does but never
+		// written: vsauth keeps no uploads, and the original crashed on
+		// every update that passed validation (D3).
+		prof.OptionalFile("profile_image", sub)
 		if v, ok := prof.Char("about", opt, sub); ok && v.Present {
 			upd.SetAbout, upd.About = true, nullable(v)
 		}

@@ -17,6 +17,7 @@ const (
 	msgInvalidString = "Not a valid string."
 	msgNullChars     = "Null characters are not allowed."
 	msgNoData        = "No data provided"
+	msgNotAFile      = "The submitted data was not a file. Check the encoding type on the form."
 )
 
 func invalidDataMsg(k pyjson.Kind) string {
@@ -194,6 +195,28 @@ func (f CharField) invalid() string {
 		return f.Invalid
 	}
 	return msgInvalidString
+}
+
+// OptionalFile is DRF's FileField (or ImageField) for a model field with
+// null=True and blank=True: not required, null allowed. Absent, null and,
+// in form data, an empty value pass with upload false; an uploaded file
+// passes with upload true and is not looked into (its size, name length
+// and image content are the caller's). Any other value fails with
+// FileField's 'invalid' message, recorded under name in errs.
+func (o Object) OptionalFile(name string, errs *Errors) (upload, ok bool) {
+	if o.form != nil {
+		fv, present := o.form.last(name)
+		switch {
+		case !present || fv.s == "" && !fv.file:
+			return false, true
+		case fv.file:
+			return true, true
+		}
+	} else if v, _ := o.dict.Get(name); v.Kind() == pyjson.Invalid || v.Kind() == pyjson.Null {
+		return false, true
+	}
+	errs.Add(name, msgNotAFile)
+	return false, false
 }
 
 // Nested is a nested serializer field (allow_null=False). It returns the
