@@ -28,7 +28,7 @@ func TestCreateUser(t *testing.T) {
 		t.Errorf("stored user = %+v", u)
 	}
 	p, err := f.Store.Profile(context.Background(), u.ID)
-	if err != nil || p == nil || p.DisplayName != nil || p.About != nil || p.ProfileImage != nil {
+	if err != nil || p == nil || p.DisplayName != nil || p.About != nil || p.ProfileImage == nil || *p.ProfileImage != "" {
 		t.Errorf("profile = %+v, %v", p, err)
 	}
 
