@@ -10,6 +10,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
+	netmail "net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,6 +26,7 @@ import (
 	"github.com/virtualspaces/vsauth/internal/totp"
 	"github.com/virtualspaces/vsauth/server"
 	"github.com/virtualspaces/vsauth/server/authtoken"
+	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server/resettoken"
 )
 
@@ -38,6 +42,7 @@ type manifest struct {
 }
 
 type manifestDB struct {
+	Host   string                   `json:"server_host_header"`
 	Users  map[string]*manifestUser `json:"users"`
 	Events []manifestRequest        `json:"events"`
 	Checks []manifestRequest        `json:"checks_after_events"`
@@ -68,6 +73,7 @@ type manifestUser struct {
 		Token    string `json:"token"`
 		MintedAt int64  `json:"minted_at"`
 		Valid    bool   `json:"valid_against_final_db"`
+		MailFile string `json:"mail_file"`
 	} `json:"reset_links"`
 	DB *struct {
 		PasswordHash string `json:"password_hash"`
@@ -355,6 +361,53 @@ func responseBody(t *testing.T, raw json.RawMessage) string {
 	return b.String()
 }
 
+// checkResetMail compares a reset mail of the fresh server with the one
+// the original wrote for the same request: the same subject, addresses,
+// text and HTML, but for the reset token.
+func checkResetMail(t *testing.T, u *manifestUser, i int, got mail.Message, token string) {
+	t.Helper()
+	link := u.ResetLinks[i]
+	gotDay, _, _ := strings.Cut(token, "-")
+	if wantDay, _, _ := strings.Cut(link.Token, "-"); gotDay != wantDay {
+		t.Errorf("reset token %s names day %s, the original's %s", token, gotDay, wantDay)
+	}
+	raw, err := os.ReadFile(filepath.Join(originalDir, link.MailFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := map[string]string{}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		typ, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		b, err := io.ReadAll(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts[typ] = strings.ReplaceAll(string(b), link.Token, token)
+	}
+	want := mail.Message{From: msg.Header.Get("From"), To: msg.Header.Get("To"), Subject: msg.Header.Get("Subject"),
+		Text: parts["text/plain"], HTML: parts["text/html"]}
+	got = mail.Message{From: got.From, To: got.To, Subject: got.Subject, Text: got.Text, HTML: got.HTML}
+	if got != want {
+		t.Errorf("reset mail %s:\n got %#v\nwant %#v", link.MailFile, got, want)
+	}
+}
+
 // dumpRows reads the rows of the original's tables that vsauth writes,
 // without their secrets: password hashes and jwt secrets are reduced to
 // their format, TOTP keys left out, emergency codes to their length.
@@ -443,7 +496,7 @@ func TestReplayOriginalEvents(t *testing.T) {
 	var resetTokens []string           // fresh reset tokens, in mail order
 
 	substitute := func(r manifestRequest) req {
-		out := req{Method: r.Method, Path: r.Path, Body: requestBody(r.RequestBody)}
+		out := req{Method: r.Method, Path: r.Path, Body: requestBody(r.RequestBody), Header: map[string]string{"Host": m.SQLite.Host}}
 		if r.Authorization != nil {
 			mt := tokenPointer.FindStringSubmatch(*r.Authorization)
 			out.Token = fresh[mt[0]]
@@ -529,6 +582,7 @@ func TestReplayOriginalEvents(t *testing.T) {
 				t.Fatalf("%s %d: %d mails, link %v", kind, r.Seq, len(msgs), mt)
 			}
 			resetTokens = append(resetTokens, mt[2])
+			checkResetMail(t, users[r.Actor], len(resetTokens)-1, msgs[len(msgs)-1], mt[2])
 		}
 	}
 	for _, e := range m.SQLite.Events {
