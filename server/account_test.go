@@ -28,7 +28,7 @@ func TestCreateUser(t *testing.T) {
 		t.Errorf("stored user = %+v", u)
 	}
 	p, err := f.Store.Profile(context.Background(), u.ID)
-	if err != nil || p == nil || p.DisplayName != nil || p.About != nil || p.ProfileImage != nil {
+	if err != nil || p == nil || p.DisplayName != nil || p.About != nil || p.ProfileImage == nil || *p.ProfileImage != "" {
 		t.Errorf("profile = %+v, %v", p, err)
 	}
 
@@ -47,7 +47,7 @@ func TestCreateUser(t *testing.T) {
 		{"similar password", `{"email":"bobsmith@example.com","password":"bobsmith1"}`, "", 400, `{"password":["The password is too similar to the email address."]}`},
 		{"field errors first", `{"email":"not-an-email","password":"short"}`, "", 400, `{"email":["Enter a valid email address."]}`},
 		{"long and invalid", `{"email":"` + strings.Repeat("a", 256) + `","password":"x"}`, "", 400, `{"email":["Ensure this field has no more than 255 characters.","Enter a valid email address."]}`},
-		{"not a string", `{"email":true,"password":["x"]}`, "", 400, `{"email":["Not a valid string."],"password":["Not a valid string."]}`},
+		{"not a string", `{"email":true,"password":["x"]}`, "", 400, `{"email":["Enter a valid email address."],"password":["Not a valid string."]}`},
 		{"malformed JSON", `{"email": "x"`, "", 400, `{"detail":"JSON parse error - Expecting ',' delimiter: line 1 column 14 (char 13)"}`},
 		{"bad property", `{bad`, "", 400, `{"detail":"JSON parse error - Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"}`},
 		{"NaN", `{"email":NaN}`, "", 400, `{"detail":"JSON parse error - Out of range float values are not JSON compliant: 'NaN'"}`},

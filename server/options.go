@@ -1,59 +1,97 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
+	"strconv"
 )
 
-// metaField describes one serializer field in an OPTIONS answer.
+// metaField is one serializer field as DRF 3.9's SimpleMetadata.get_field_info
+// describes it.
 type metaField struct {
-	name, typ, label string
-	maxLength        int
+	name, typ, label   string
+	required, readOnly bool
+	maxLength          int         // 0: the field has none
+	children           []metaField // a nested serializer's fields
 }
 
-// orderedFields marshals metaFields as a JSON object in declaration order.
-type orderedFields []metaField
+// metaActions is an OPTIONS "actions" member: the one write method of the
+// view that DRF describes (PUT or POST; no view here has both) and its
+// serializer's fields.
+type metaActions struct {
+	method string
+	fields []metaField
+}
 
-func (f orderedFields) MarshalJSON() ([]byte, error) {
-	b := []byte{'{'}
-	for i, m := range f {
+// appendFields writes fields as a JSON object in declaration order, each
+// with get_field_info's keys in its order: type, required, read_only,
+// label, max_length (when set), children (for a nested serializer).
+func appendFields(b []byte, fields []metaField) []byte {
+	b = append(b, '{')
+	for i, m := range fields {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		name, _ := json.Marshal(m.name)
-		b = append(b, name...)
-		b = append(b, ':')
-		info := struct {
-			Type      string `json:"type"`
-			Required  bool   `json:"required"`
-			ReadOnly  bool   `json:"read_only"`
-			Label     string `json:"label"`
-			MaxLength int    `json:"max_length,omitempty"`
-		}{m.typ, true, false, m.label, m.maxLength}
-		b = append(b, encodeJSON(info)...)
+		b = strconv.AppendQuote(b, m.name)
+		b = append(b, `:{"type":`...)
+		b = strconv.AppendQuote(b, m.typ)
+		b = append(b, `,"required":`...)
+		b = strconv.AppendBool(b, m.required)
+		b = append(b, `,"read_only":`...)
+		b = strconv.AppendBool(b, m.readOnly)
+		b = append(b, `,"label":`...)
+		b = strconv.AppendQuote(b, m.label)
+		if m.maxLength > 0 {
+			b = append(b, `,"max_length":`...)
+			b = strconv.AppendInt(b, int64(m.maxLength), 10)
+		}
+		if m.children != nil {
+			b = append(b, `,"children":`...)
+			b = appendFields(b, m.children)
+		}
+		b = append(b, '}')
 	}
+	return append(b, '}')
+}
+
+func (a *metaActions) MarshalJSON() ([]byte, error) {
+	b := append([]byte{'{'}, strconv.Quote(a.method)...)
+	b = append(b, ':')
+	b = appendFields(b, a.fields)
 	return append(b, '}'), nil
 }
 
-// options is a simplified DRF SimpleMetadata answer: name, description,
-// renderers, parsers and, for views that take a body, its fields.
+// options is DRF 3.9's SimpleMetadata answer. determine_actions checks the
+// view's permissions again on a clone of the request, but none of the
+// original's permissions depend on the method and they have already passed
+// here, so a view with a serializer always lists its actions.
 func (s *Server) options(v *view) response {
-	type actions struct {
-		POST orderedFields `json:"POST"`
-	}
 	body := struct {
-		Name        string   `json:"name"`
-		Description string   `json:"description"`
-		Renders     []string `json:"renders"`
-		Parses      []string `json:"parses"`
-		Actions     *actions `json:"actions,omitempty"`
+		Name        string       `json:"name"`
+		Description string       `json:"description"`
+		Renders     []string     `json:"renders"`
+		Parses      []string     `json:"parses"`
+		Actions     *metaActions `json:"actions,omitempty"`
 	}{
 		Name: v.name, Description: v.description,
 		Renders: []string{"application/json", "text/html"},
 		Parses:  []string{"application/json", "application/x-www-form-urlencoded", "multipart/form-data"},
-	}
-	if len(v.actions) > 0 {
-		body.Actions = &actions{POST: v.actions}
+		Actions: v.actions,
 	}
 	return jsonResponse(http.StatusOK, body)
+}
+
+// Field descriptions shared by several views.
+var (
+	// metaID is a model's AutoField primary key: read-only, labelled by its
+	// verbose_name "ID".
+	metaID = metaField{name: "id", typ: "integer", label: "ID", readOnly: true}
+	// metaCurrentPassword is djoser's CurrentPasswordSerializer field.
+	metaCurrentPassword = metaField{name: "current_password", typ: "string", label: "Current password", required: true}
+	// metaNewPassword is djoser's PasswordSerializer field.
+	metaNewPassword = metaField{name: "new_password", typ: "string", label: "New password", required: true}
+)
+
+// postActions describes a POST-only view's serializer.
+func postActions(fields ...metaField) *metaActions {
+	return &metaActions{method: "POST", fields: fields}
 }

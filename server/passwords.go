@@ -20,7 +20,7 @@ func (s *Server) passwordChangeView() *view {
 		authenticate: true,
 		permissions:  []permission{isAuthenticated, otpGateForHardened},
 		methods:      map[string]handler{"POST": s.changePassword},
-		actions:      []metaField{{"new_password", "string", "New password", 0}, {"current_password", "string", "Current password", 0}},
+		actions:      postActions(metaNewPassword, metaCurrentPassword),
 	}
 }
 
@@ -61,7 +61,8 @@ func (s *Server) passwordResetView() *view {
 		name: "Password Reset", description: "Use this endpoint to send email to user with password reset link.",
 		authenticate: true,
 		methods:      map[string]handler{"POST": s.resetPassword},
-		actions:      []metaField{{"email", "email", "Email", 254}},
+		// PasswordResetSerializer's plain EmailField has no max_length.
+		actions: postActions(metaField{name: "email", typ: "email", label: "Email", required: true}),
 	}
 }
 
@@ -71,7 +72,7 @@ func (s *Server) resetPassword(r *request) response {
 		return *bad
 	}
 	errs := &drf.Errors{}
-	email, _ := obj.Char("email", drf.CharField{Required: true, After: validEmail}, errs)
+	email, _ := obj.Char("email", emailField(drf.CharField{Required: true}), errs)
 	if !errs.Empty() {
 		return fieldErrors(errs)
 	}
@@ -157,7 +158,11 @@ func (s *Server) passwordResetConfirmView() *view {
 		name: "Password Reset Confirm", description: "Use this endpoint to finish reset password process.",
 		authenticate: true,
 		methods:      map[string]handler{"POST": s.confirmReset},
-		actions:      []metaField{{"uid", "string", "Uid", 0}, {"token", "string", "Token", 0}, {"new_password", "string", "New password", 0}},
+		actions: postActions(
+			metaField{name: "uid", typ: "string", label: "Uid", required: true},
+			metaField{name: "token", typ: "string", label: "Token", required: true},
+			metaNewPassword,
+		),
 	}
 }
 

@@ -19,7 +19,7 @@ func (s *Server) refreshView() *view {
 		name:        "Refresh Json Web Token",
 		description: "API View that returns a refreshed token (with new expiration) based on\nexisting token\n\nIf 'orig_iat' field (original issued-at-time) is found, will first check\nif it's within expiration window, then copy it to the new token",
 		methods:     map[string]handler{"POST": s.refresh},
-		actions:     []metaField{{"token", "string", "Token", 0}},
+		actions:     postActions(metaField{name: "token", typ: "string", label: "Token", required: true}),
 	}
 }
 

@@ -11,10 +11,19 @@ import (
 	"github.com/virtualspaces/vsauth/server/store"
 )
 
-var (
-	required  = drf.CharField{Required: true}
-	emailText = "Enter a valid email address."
-)
+var required = drf.CharField{Required: true}
+
+// emailText is EmailField's 'invalid' message, which replaces CharField's
+// "Not a valid string." and is also its EmailValidator's message.
+const emailText = "Enter a valid email address."
+
+// emailField is DRF's EmailField: a CharField whose 'invalid' message and
+// last validator are the email ones.
+func emailField(f drf.CharField) drf.CharField {
+	f.Invalid = emailText
+	f.After = validEmail
+	return f
+}
 
 func validEmail(v string) []string {
 	if emailaddr.Valid(v) {
@@ -29,7 +38,13 @@ func (s *Server) userCreateView() *view {
 		name: "User Create", description: "Use this endpoint to register new user.",
 		authenticate: true,
 		methods:      map[string]handler{"POST": s.createUser},
-		actions:      []metaField{{"email", "email", "Email address", 255}, {"password", "string", "Password", 0}},
+		// UserCreateSerializer: Meta.fields order, the model's email and
+		// read-only id, then the declared write-only password.
+		actions: postActions(
+			metaField{name: "email", typ: "email", label: "Email address", required: true, maxLength: 255},
+			metaID,
+			metaField{name: "password", typ: "string", label: "Password", required: true},
+		),
 	}
 }
 
@@ -40,7 +55,7 @@ func (s *Server) createUser(r *request) response {
 	}
 	ctx := r.Context()
 	errs := &drf.Errors{}
-	email, _ := obj.Char("email", drf.CharField{Required: true, MaxLength: 255, Before: func(v string) []string {
+	email, _ := obj.Char("email", emailField(drf.CharField{Required: true, MaxLength: 255, Before: func(v string) []string {
 		var msgs []string
 		if _, err := s.store.UserByEmail(ctx, s.uniqueEmailKey(v)); err == nil {
 			msgs = append(msgs, "user with this email address already exists.")
@@ -48,7 +63,7 @@ func (s *Server) createUser(r *request) response {
 			panic(err)
 		}
 		return msgs
-	}, After: validEmail}, errs)
+	}}), errs)
 	pw, _ := obj.Char("password", required, errs)
 	if !errs.Empty() {
 		return fieldErrors(errs)
@@ -101,7 +116,10 @@ func (s *Server) loginView() *view {
 		name:        "Obtain Json Web Token",
 		description: "API View that receives a POST with a user's username and password.\n\nReturns a JSON Web Token that can be used for authenticated requests.",
 		methods:     map[string]handler{"POST": s.login},
-		actions:     []metaField{{"email", "string", "Email", 0}, {"password", "string", "Password", 0}},
+		actions: postActions(
+			metaField{name: "email", typ: "string", label: "Email", required: true},
+			metaField{name: "password", typ: "string", label: "Password", required: true},
+		),
 	}
 }
 
@@ -192,6 +210,18 @@ func (s *Server) userView() *view {
 		authenticate: true,
 		permissions:  []permission{isAuthenticated, isOTPVerified},
 		methods:      map[string]handler{"GET": s.getUser, "PUT": s.updateUser, "PATCH": s.updateUser},
+		// The project's UserSerializer: email is in read_only_fields, which
+		// drops its required and max_length; profile is the nested
+		// ProfileSerializer over a model whose fields are all nullable.
+		actions: &metaActions{method: "PUT", fields: []metaField{
+			metaID,
+			{name: "email", typ: "email", label: "Email address", readOnly: true},
+			{name: "profile", typ: "nested object", label: "Profile", required: true, children: []metaField{
+				{name: "display_name", typ: "string", label: "Display name", maxLength: 155},
+				{name: "profile_image", typ: "image upload", label: "Profile image", maxLength: 100},
+				{name: "about", typ: "string", label: "About"},
+			}},
+		}},
 	}
 }
 
@@ -250,6 +280,10 @@ func (s *Server) updateUser(r *request) response {
 		if v, ok := prof.Char("display_name", name, sub); ok && v.Present {
 			upd.SetDisplayName, upd.DisplayName = true, nullable(v)
 		}
+		// profile_image is validated as the original does but never
+		// written: vsauth keeps no uploads, and the original crashed on
+		// every update that passed validation (D3).
+		prof.OptionalFile("profile_image", sub)
 		if v, ok := prof.Char("about", opt, sub); ok && v.Present {
 			upd.SetAbout, upd.About = true, nullable(v)
 		}
@@ -278,7 +312,7 @@ func (s *Server) userDeleteView() *view {
 		authenticate: true,
 		permissions:  []permission{isAuthenticated, isOTPVerified},
 		methods:      map[string]handler{"POST": s.deleteUser},
-		actions:      []metaField{{"current_password", "string", "Current password", 0}},
+		actions:      postActions(metaCurrentPassword),
 	}
 }
 

@@ -21,7 +21,7 @@ type view struct {
 	authenticate bool
 	permissions  []permission
 	methods      map[string]handler // upper-case method → handler; HEAD follows GET
-	actions      []metaField        // OPTIONS "actions" for the write method
+	actions      *metaActions       // OPTIONS "actions"; nil for views without a serializer
 }
 
 // request is what a handler sees once negotiation, authentication and

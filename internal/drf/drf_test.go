@@ -190,6 +190,8 @@ func TestCharField(t *testing.T) {
 		{"list", `["a"]`, CharField{Required: true}, `["Not a valid string."]`, false},
 		{"empty list", `[]`, CharField{Required: true}, `["Not a valid string."]`, false},
 		{"dict", `{}`, CharField{Required: true}, `["Not a valid string."]`, false},
+		{"subclass invalid message", `["a@b.c"]`, CharField{Required: true, Invalid: "Enter a valid email address."}, `["Enter a valid email address."]`, false},
+		{"subclass invalid message, bool", `true`, CharField{Required: true, Invalid: "Enter a valid email address."}, `["Enter a valid email address."]`, false},
 		{"null", `null`, CharField{Required: true}, `["This field may not be null."]`, false},
 		{"null allowed", `null`, CharField{AllowNull: true}, "<null>", true},
 		{"absent required", ``, CharField{Required: true}, `["This field is required."]`, false},

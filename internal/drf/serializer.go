@@ -17,6 +17,7 @@ const (
 	msgInvalidString = "Not a valid string."
 	msgNullChars     = "Null characters are not allowed."
 	msgNoData        = "No data provided"
+	msgNotAFile      = "The submitted data was not a file. Check the encoding type on the form."
 )
 
 func invalidDataMsg(k pyjson.Kind) string {
@@ -63,6 +64,11 @@ type CharField struct {
 	AllowNull  bool
 	// MaxLength is the limit in code points; 0 means none.
 	MaxLength int
+	// Invalid is the message for a value that is no string, number or
+	// plain field; "" means CharField's own. A subclass's
+	// default_error_messages replace its parent's under the same key, so
+	// an EmailField says "Enter a valid email address." here.
+	Invalid string
 	// Before holds validators DRF runs ahead of the field's own
 	// (a model field's UniqueValidator); After those it runs behind them
 	// (EmailField's EmailValidator). Each returns its messages, if any.
@@ -141,7 +147,7 @@ func (f CharField) run(in input, partial bool) (CharValue, []string) {
 		return CharValue{Present: true}, nil
 	}
 	if in.file {
-		return CharValue{}, []string{msgInvalidString}
+		return CharValue{}, []string{f.invalid()}
 	}
 	var text string
 	switch data.Kind() {
@@ -162,7 +168,7 @@ func (f CharField) run(in input, partial bool) (CharValue, []string) {
 	case pyjson.Float:
 		text = pyjson.FloatRepr(data.Float())
 	default:
-		return CharValue{}, []string{msgInvalidString}
+		return CharValue{}, []string{f.invalid()}
 	}
 	text = pystr.Strip(text)
 	var msgs []string
@@ -182,6 +188,35 @@ func (f CharField) run(in input, partial bool) (CharValue, []string) {
 		return CharValue{}, msgs
 	}
 	return CharValue{Value: text, Present: true}, nil
+}
+
+func (f CharField) invalid() string {
+	if f.Invalid != "" {
+		return f.Invalid
+	}
+	return msgInvalidString
+}
+
+// OptionalFile is DRF's FileField (or ImageField) for a model field with
+// null=True and blank=True: not required, null allowed. Absent, null and,
+// in form data, an empty value pass with upload false; an uploaded file
+// passes with upload true and is not looked into (its size, name length
+// and image content are the caller's). Any other value fails with
+// FileField's 'invalid' message, recorded under name in errs.
+func (o Object) OptionalFile(name string, errs *Errors) (upload, ok bool) {
+	if o.form != nil {
+		fv, present := o.form.last(name)
+		switch {
+		case !present || fv.s == "" && !fv.file:
+			return false, true
+		case fv.file:
+			return true, true
+		}
+	} else if v, _ := o.dict.Get(name); v.Kind() == pyjson.Invalid || v.Kind() == pyjson.Null {
+		return false, true
+	}
+	errs.Add(name, msgNotAFile)
+	return false, false
 }
 
 // Nested is a nested serializer field (allow_null=False). It returns the

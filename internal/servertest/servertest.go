@@ -96,6 +96,8 @@ type options struct {
 	seed       byte
 	iterations int
 	configure  []func(*server.Config)
+	database   string
+	secretKey  string
 }
 
 // WithRandSeed keys the server's random source with seed instead of 1.
@@ -111,16 +113,27 @@ func WithConfig(fn func(*server.Config)) Option {
 	return func(o *options) { o.configure = append(o.configure, fn) }
 }
 
+// WithDatabase serves the SQLite database at path instead of a fresh one,
+// for tests that run the server on a database another implementation
+// made. The file is used in place: pass a copy.
+func WithDatabase(path string) Option { return func(o *options) { o.database = path } }
+
+// WithSecretKey sets the server's SECRET_KEY instead of SecretKey.
+func WithSecretKey(key string) Option { return func(o *options) { o.secretKey = key } }
+
 // Start runs the API server with profile until the test ends: the listener
 // is closed, the server's background work waited for and the database closed
 // by t.Cleanup.
 func Start(t testing.TB, profile server.Profile, opts ...Option) *Env {
 	t.Helper()
-	o := options{seed: 1, iterations: PasswordIterations}
+	o := options{seed: 1, iterations: PasswordIterations, secretKey: SecretKey}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "vsauth.db"))
+	if o.database == "" {
+		o.database = filepath.Join(t.TempDir(), "vsauth.db")
+	}
+	st, err := store.OpenSQLite(context.Background(), o.database)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +142,7 @@ func Start(t testing.TB, profile server.Profile, opts ...Option) *Env {
 	cfg := server.Config{
 		Store:              st,
 		Mailer:             e.Mail,
-		SecretKey:          SecretKey,
+		SecretKey:          o.secretKey,
 		Profile:            profile,
 		PasswordIterations: o.iterations,
 		Clock:              e.Clock.Now,

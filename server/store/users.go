@@ -48,8 +48,9 @@ func queryUsers(ctx context.Context, db *sql.DB, query string, args ...any) ([]U
 	return users, rows.Err()
 }
 
-// CreateUser inserts u (its ID is ignored) together with the user's all-NULL
-// account_profile row, as the original's post_save signal does, and returns the
+// CreateUser inserts u (its ID is ignored) together with the user's empty
+// account_profile row, as the original's post_save signal does (NULL text
+// fields, an empty string for the ImageField's empty FieldFile), and returns the
 // stored row. It returns ErrDuplicateEmail when the email is taken (an exact,
 // case-sensitive match, like the column's UNIQUE constraint).
 func (s *SQLite) CreateUser(ctx context.Context, u User) (User, error) {
@@ -72,7 +73,7 @@ func (s *SQLite) CreateUser(ctx context.Context, u User) (User, error) {
 		if err != nil {
 			return fmt.Errorf("insert user: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) VALUES (NULL, NULL, NULL, ?)`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) VALUES (NULL, '', NULL, ?)`, id); err != nil {
 			return fmt.Errorf("insert profile of user %d: %w", id, err)
 		}
 		created, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
@@ -300,13 +301,13 @@ type ProfileUpdate struct {
 	About          *string
 }
 
-// UpdateProfile applies u to the user's profile, creating the all-NULL row first
+// UpdateProfile applies u to the user's profile, creating the empty row first
 // if the user has none, and returns the row as stored. ErrNotFound if no such
 // user.
 func (s *SQLite) UpdateProfile(ctx context.Context, userID int64, u ProfileUpdate) (*Profile, error) {
 	var p *Profile
 	err := s.userTx(ctx, userID, fmt.Sprintf("update profile of user %d", userID), func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) SELECT NULL, NULL, NULL, ? WHERE NOT EXISTS (SELECT 1 FROM account_profile WHERE user_id = ?)`, userID, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) SELECT NULL, '', NULL, ? WHERE NOT EXISTS (SELECT 1 FROM account_profile WHERE user_id = ?)`, userID, userID); err != nil {
 			return fmt.Errorf("create profile: %w", err)
 		}
 		if u.SetDisplayName {
