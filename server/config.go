@@ -62,7 +62,18 @@ type Config struct {
 	// LoginThrottleFactor is the same rule applied to failed logins per account
 	// in the hardened profile.
 	LoginThrottleFactor int
+
+	// MaxBodyBytes is the largest request body a view reads; a view that
+	// reads its body answers 413 to a longer one without reading it. 0 means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 }
+
+// DefaultMaxBodyBytes is MaxBodyBytes unless configured: 10 MiB, four times
+// Django's DATA_UPLOAD_MAX_MEMORY_SIZE. The original capped only multipart
+// field data (which vsauth still does, as Django does) and read JSON and
+// form bodies whole, so bodies of a few MiB must get its usual answers.
+const DefaultMaxBodyBytes = 10 << 20
 
 func (c *Config) setDefaults() {
 	if c.Profile == "" {
@@ -82,5 +93,8 @@ func (c *Config) setDefaults() {
 	}
 	if c.LoginThrottleFactor == 0 {
 		c.LoginThrottleFactor = 1
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 }

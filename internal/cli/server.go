@@ -36,6 +36,7 @@ type serverOptions struct {
 	AllowedHosts       []string
 	PasswordIterations int
 	Profile            string
+	MaxBodyBytes       int64
 
 	// ready, when set, receives the base URL once the server listens (tests).
 	ready func(baseURL string)
@@ -67,11 +68,15 @@ process list). Without a secret key one is generated once and kept in the databa
 			opts.AllowedHosts = splitList(v.GetStringSlice("allowed-hosts"))
 			opts.PasswordIterations = v.GetInt("password-iterations")
 			opts.Profile = v.GetString("profile")
+			opts.MaxBodyBytes = v.GetInt64("max-body-bytes")
 			if _, ok := server.ParseProfile(opts.Profile); !ok {
 				return usageErrorf("--profile must be compat or hardened, not %q", opts.Profile)
 			}
 			if opts.PasswordIterations < 1 {
 				return usageErrorf("--password-iterations must be positive")
+			}
+			if opts.MaxBodyBytes < 1 {
+				return usageErrorf("--max-body-bytes must be positive")
 			}
 			if runF != nil {
 				return runF(c.Context(), opts)
@@ -88,7 +93,8 @@ process list). Without a secret key one is generated once and kept in the databa
 	f.StringSlice("allowed-hosts", nil, "Host header values to accept, Django ALLOWED_HOSTS style (default localhost,127.0.0.1,[::1])")
 	f.Int("password-iterations", password.DefaultIterations, "PBKDF2 iterations for new password hashes")
 	f.String("profile", string(server.Compat), "compat (behave like the original) or hardened (also fix its security defects)")
-	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile"} {
+	f.Int64("max-body-bytes", server.DefaultMaxBodyBytes, "largest request body read; longer ones are answered 413")
+	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile", "max-body-bytes"} {
 		_ = v.BindPFlag(name, f.Lookup(name))
 		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	}
@@ -186,6 +192,7 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 		Profile:            profile,
 		AllowedHosts:       opts.AllowedHosts,
 		PasswordIterations: opts.PasswordIterations,
+		MaxBodyBytes:       opts.MaxBodyBytes,
 		Clock:              time.Now,
 		Rand:               rand.Reader,
 		Logger:             logger,

@@ -93,8 +93,9 @@ type Env struct {
 type Option func(*options)
 
 type options struct {
-	seed       byte
-	iterations int
+	seed         byte
+	iterations   int
+	maxBodyBytes int64
 }
 
 // WithRandSeed keys the server's random source with seed instead of 1.
@@ -103,6 +104,9 @@ func WithRandSeed(seed byte) Option { return func(o *options) { o.seed = seed } 
 // WithPasswordIterations sets the PBKDF2 count for new hashes instead of
 // PasswordIterations; n <= 0 leaves the server's production default.
 func WithPasswordIterations(n int) Option { return func(o *options) { o.iterations = n } }
+
+// WithMaxBodyBytes sets the server's Config.MaxBodyBytes.
+func WithMaxBodyBytes(n int64) Option { return func(o *options) { o.maxBodyBytes = n } }
 
 // Start runs the API server with profile until the test ends: the listener
 // is closed, the server's background work waited for and the database closed
@@ -125,6 +129,7 @@ func Start(t testing.TB, profile server.Profile, opts ...Option) *Env {
 		SecretKey:          SecretKey,
 		Profile:            profile,
 		PasswordIterations: o.iterations,
+		MaxBodyBytes:       o.maxBodyBytes,
 		Clock:              e.Clock.Now,
 		Rand:               Rand(o.seed),
 	})
