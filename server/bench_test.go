@@ -3,6 +3,8 @@ package server_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -98,6 +100,38 @@ func BenchmarkHardenedLoginRefusal(b *testing.B) {
 					b.Fatalf("status %d", res.StatusCode)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkHostileBody is one request with a 2.5 MB body of 1.25 million
+// values, the shape that cost ~270 bytes per body byte when every value was
+// built, served in-process so that B/op counts the server's reading and
+// parsing and no client. B/body-B is bytes allocated per byte of body.
+//
+//	go test -run '^$' -bench HostileBody -benchmem ./server/
+func BenchmarkHostileBody(b *testing.B) {
+	f := newFixture(b, server.Compat)
+	for _, tt := range []struct{ name, path, body string }{
+		{"array-login", "/api/user/login/", "[" + strings.Repeat("0,", 1_250_000) + "0]"},
+		{"string-create", "/api/user/create/", `{"email":"` + strings.Repeat("a", 3<<20) + `","password":"x"}`},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for b.Loop() {
+				r := httptest.NewRequest("POST", tt.path, strings.NewReader(tt.body))
+				r.Host = "127.0.0.1"
+				r.Header.Set("Content-Type", "application/json")
+				w := httptest.NewRecorder()
+				f.API.ServeHTTP(w, r)
+				if w.Code != 400 {
+					b.Fatalf("status %d %.200s", w.Code, w.Body)
+				}
+			}
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N)/float64(len(tt.body)), "B/body-B")
 		})
 	}
 }

@@ -78,6 +78,11 @@ type Config struct {
 	// cap. Compat mails every time, as the original does.
 	ResetMailLimit  int
 	ResetMailWindow time.Duration // 0 means DefaultResetMailWindow
+
+	// MaxBodyBytes is the largest request body a view reads; a view that
+	// reads its body answers 413 to a longer one without reading it. 0 means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 }
 
 // The default cap on reset mail in the hardened profile: a user who asks
@@ -86,6 +91,12 @@ const (
 	DefaultResetMailLimit  = 3
 	DefaultResetMailWindow = time.Hour
 )
+
+// DefaultMaxBodyBytes is MaxBodyBytes unless configured: 10 MiB, four times
+// Django's DATA_UPLOAD_MAX_MEMORY_SIZE. The original capped only multipart
+// field data (which vsauth still does, as Django does) and read JSON and
+// form bodies whole, so bodies of a few MiB must get its usual answers.
+const DefaultMaxBodyBytes = 10 << 20
 
 func (c *Config) setDefaults() {
 	if c.Profile == "" {
@@ -114,5 +125,8 @@ func (c *Config) setDefaults() {
 	}
 	if c.ResetMailWindow <= 0 {
 		c.ResetMailWindow = DefaultResetMailWindow
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 }

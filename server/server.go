@@ -55,6 +55,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: Config.Clock is required")
 	case cfg.Rand == nil:
 		return nil, errors.New("server: Config.Rand is required")
+	case cfg.MaxBodyBytes < 0:
+		return nil, errors.New("server: Config.MaxBodyBytes must not be negative")
 	}
 	if _, ok := ParseProfile(string(cfg.Profile)); !ok {
 		return nil, errors.New("server: unknown profile " + string(cfg.Profile))

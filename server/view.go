@@ -32,6 +32,8 @@ type request struct {
 	claims *authtoken.Payload // the verified token of user, nil when anonymous
 	args   []string           // URL captures, e.g. the code in /totp/login/<code>/
 	head   bool               // a HEAD request: answer as GET but change nothing
+	// maxBody is Config.MaxBodyBytes, for the views that read the body.
+	maxBody int64
 }
 
 type handler func(*request) response
@@ -118,7 +120,7 @@ func (s *Server) run(hr *http.Request, v *view, args []string) response {
 }
 
 func (s *Server) runView(hr *http.Request, v *view, args []string) response {
-	r := &request{Request: hr, args: args, head: hr.Method == http.MethodHead}
+	r := &request{Request: hr, args: args, head: hr.Method == http.MethodHead, maxBody: s.cfg.MaxBodyBytes}
 	if v.authenticate {
 		if resp := s.authenticate(r); resp != nil {
 			return *resp

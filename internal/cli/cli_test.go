@@ -148,6 +148,10 @@ func TestUsageErrors(t *testing.T) {
 	if code != 2 || errOut != "vsauth: --profile must be compat or hardened, not \"nope\"\n" {
 		t.Fatalf("bad profile: %d %q", code, errOut)
 	}
+	code, _, errOut = run(t, "", nil, "server", "--max-body-bytes", "0")
+	if code != 2 || errOut != "vsauth: --max-body-bytes must be positive\n" {
+		t.Fatalf("bad body cap: %d %q", code, errOut)
+	}
 	code, _, errOut = run(t, "", nil, "server", "--no-such-flag")
 	if code != 2 || errOut != "vsauth: unknown flag: --no-such-flag\n" {
 		t.Fatalf("bad flag: %d %q", code, errOut)
@@ -163,12 +167,13 @@ func TestServerEnvironment(t *testing.T) {
 	d, _ := newTestDeps("", nil)
 	t.Setenv("VSAUTH_PROFILE", "hardened")
 	t.Setenv("VSAUTH_ALLOWED_HOSTS", "api.example.com,.example.org")
+	t.Setenv("VSAUTH_MAX_BODY_BYTES", "3000000")
 	cmd := newCmdServer(d, func(_ context.Context, o *serverOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"--db", ":memory:"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.Profile != "hardened" || got.DB != ":memory:" || got.Addr != "127.0.0.1:8000" || strings.Join(got.AllowedHosts, "|") != "api.example.com|.example.org" || got.PasswordIterations != 120000 {
+	if got.Profile != "hardened" || got.DB != ":memory:" || got.Addr != "127.0.0.1:8000" || strings.Join(got.AllowedHosts, "|") != "api.example.com|.example.org" || got.PasswordIterations != 120000 || got.MaxBodyBytes != 3000000 {
 		t.Fatalf("options = %+v", got)
 	}
 }

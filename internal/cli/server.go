@@ -43,6 +43,7 @@ type serverOptions struct {
 	ResetMailWindow time.Duration
 	// OutboxRetention is how long sent mail is kept; 0 keeps it forever.
 	OutboxRetention time.Duration
+	MaxBodyBytes    int64
 
 	// ready, when set, receives the base URL once the server listens (tests).
 	ready func(baseURL string)
@@ -75,6 +76,7 @@ process list). Without a secret key one is generated once and kept in the databa
 			opts.PasswordIterations = v.GetInt("password-iterations")
 			opts.Profile = v.GetString("profile")
 			opts.LoginLockMax = v.GetDuration("login-lock-max")
+			opts.MaxBodyBytes = v.GetInt64("max-body-bytes")
 			if _, ok := server.ParseProfile(opts.Profile); !ok {
 				return usageErrorf("--profile must be compat or hardened, not %q", opts.Profile)
 			}
@@ -96,6 +98,9 @@ process list). Without a secret key one is generated once and kept in the databa
 			if opts.OutboxRetention, err = time.ParseDuration(retention); err != nil || opts.OutboxRetention < 0 {
 				return usageErrorf("--outbox-retention must be a duration like 168h, or 0 to keep mail forever, not %q", retention)
 			}
+			if opts.MaxBodyBytes < 1 {
+				return usageErrorf("--max-body-bytes must be positive")
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -115,7 +120,8 @@ process list). Without a secret key one is generated once and kept in the databa
 	f.String("reset-mail-limit", fmt.Sprintf("%d/%s", server.DefaultResetMailLimit, shortDuration(server.DefaultResetMailWindow)),
 		"hardened profile: at most COUNT/DURATION password-reset mails per account; 0 for no limit")
 	f.String("outbox-retention", shortDuration(defaultOutboxRetention), "delete sent mail from the outbox after this long (without --smtp: queued mail); 0 keeps it")
-	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention"} {
+	f.Int64("max-body-bytes", server.DefaultMaxBodyBytes, "largest request body read; longer ones are answered 413")
+	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes"} {
 		_ = v.BindPFlag(name, f.Lookup(name))
 		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	}
@@ -216,6 +222,7 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 		LoginLockMax:       opts.LoginLockMax,
 		ResetMailLimit:     opts.ResetMailLimit,
 		ResetMailWindow:    opts.ResetMailWindow,
+		MaxBodyBytes:       opts.MaxBodyBytes,
 		Clock:              time.Now,
 		Rand:               rand.Reader,
 		Logger:             logger,

@@ -106,6 +106,9 @@ func decodeOne(b []byte) (r rune, n int, outcome int) {
 // a sequence truncated by the end of the body is silently dropped instead of
 // reported.
 func decodeUTF8Stream(b []byte) (string, *utf8Error) {
+	if utf8.Valid(b) { // the same set CPython accepts, see decodeUTF8Strict
+		return string(b), nil
+	}
 	for i := 0; i < len(b); {
 		_, n, outcome := decodeOne(b[i:])
 		switch outcome {

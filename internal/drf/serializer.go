@@ -140,7 +140,8 @@ func (o Object) charInput(name string, f CharField) input {
 // Messages are nil exactly on success.
 func (f CharField) run(in input, partial bool) (CharValue, []string) {
 	data := in.v
-	if data.Kind() == pyjson.Str && pystr.Strip(data.Str()) == "" {
+	str := data.Str() // decoded once: a JSON str is decoded on every call
+	if data.Kind() == pyjson.Str && pystr.Strip(str) == "" {
 		if !f.AllowBlank {
 			return CharValue{}, []string{msgBlank}
 		}
@@ -162,7 +163,7 @@ func (f CharField) run(in input, partial bool) (CharValue, []string) {
 		}
 		return CharValue{Present: true, Null: true}, nil
 	case pyjson.Str:
-		text = data.Str()
+		text = str
 	case pyjson.Int:
 		text = data.IntText()
 	case pyjson.Float:

@@ -2,6 +2,7 @@ package pyjson
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -59,6 +60,17 @@ var loadsCases = []struct {
 	{"{\"𝄞\":\"x\" \"y\"}", "Expecting ',' delimiter: line 1 column 10 (char 9)"},
 	{"{\"a\":[1,{\"b\":}]}", "Expecting value: line 1 column 14 (char 13)"},
 	{"\ufeff{}", "Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)"},
+	// Non-ASCII text where the scanner counts code points: positions are
+	// in code points, and a \u escape cut by one fails at its 'u'.
+	{"\"\\ud800\\u12é\"", "Invalid \\uXXXX escape: line 1 column 9 (char 8)"},
+	{"\"\\u12é", "Invalid \\uXXXX escape: line 1 column 3 (char 2)"},
+	{"\"\\ué\"", "Invalid \\uXXXX escape: line 1 column 3 (char 2)"},
+	{"\"\\ud800\\udc0é\"", "Invalid \\uXXXX escape: line 1 column 9 (char 8)"},
+	{"\"é\\ud800\\u1", "Invalid \\uXXXX escape: line 1 column 10 (char 9)"},
+	{"[\"é\", \"𝄞\" x]", "Expecting ',' delimiter: line 1 column 11 (char 10)"},
+	{"\"€\\ud800\\ud800\" x", "Extra data: line 1 column 17 (char 16)"},
+	{"{\"é\\u00e9\": [1, 2,]}", "Expecting value: line 1 column 19 (char 18)"},
+	{"\"\\ud800\\u12345\"", ""},
 	{"1", ""},
 	{" [1.5e300, -0, 1e400, \"\\ud834\\udd1e\", {\"a\": [true, false, null]}] ", ""},
 }
@@ -344,5 +356,52 @@ func TestAppendString(t *testing.T) {
 		if got := string(AppendString(nil, tt.in, false)); got != tt.unicode {
 			t.Errorf("ensure_ascii=False %q: got %s, want %s", tt.in, got, tt.unicode)
 		}
+	}
+}
+
+func TestGetDecodesKeys(t *testing.T) {
+	v := mustLoad(t, `{"a\u00e9": 1, "x": {"y": [1]}, "aé": 2, "\ud800": 3}`)
+	if got, want := v.Keys(), []string{"aé", "x", "\uFFFD"}; !reflect.DeepEqual(got, want) || v.Len() != 3 {
+		t.Errorf("Keys = %q, Len %d; want %q", got, v.Len(), want)
+	}
+	if x, ok := v.Get("aé"); !ok || x.IntText() != "2" {
+		t.Errorf(`Get("aé") = %q, %v; want the last value, 2`, x.Raw(), ok)
+	}
+	if x, ok := v.Get("\uFFFD"); !ok || x.IntText() != "3" {
+		t.Errorf("a lone surrogate key reads as U+FFFD: %q, %v", x.Raw(), ok)
+	}
+	x, _ := v.Get("x")
+	if y, ok := x.Get("y"); !ok || y.Raw() != "[1]" {
+		t.Errorf("x.y = %q, %v", y.Raw(), ok)
+	}
+}
+
+// TestLoadsBuildsNothing pins what bounds a request's memory: checking a
+// document allocates nothing however many values it holds, and reading one
+// member of a big object allocates nothing either.
+func TestLoadsBuildsNothing(t *testing.T) {
+	array := "[" + strings.Repeat(`0, "x", {"a": [null]}, `, 10000) + "1]"
+	var obj strings.Builder
+	obj.WriteString("{")
+	for i := range 10000 {
+		fmt.Fprintf(&obj, `"k%d": [%d], "\u006b": "s", `, i, i)
+	}
+	obj.WriteString(`"email": "a@b.c"}`)
+	for _, doc := range []string{array, obj.String()} {
+		if n := testing.AllocsPerRun(3, func() {
+			if _, err := Loads(doc); err != nil {
+				t.Fatal(err)
+			}
+		}); n != 0 {
+			t.Errorf("Loads of %d bytes: %v allocations, want 0", len(doc), n)
+		}
+	}
+	v := mustLoad(t, obj.String())
+	if n := testing.AllocsPerRun(3, func() {
+		if e, _ := v.Get("email"); e.Str() != "a@b.c" {
+			t.Fatal("email not found")
+		}
+	}); n > 1 {
+		t.Errorf("Get on a %d-byte object: %v allocations, want at most 1 (the buffer for keys with escapes)", len(v.Raw()), n)
 	}
 }

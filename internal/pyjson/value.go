@@ -9,6 +9,7 @@ package pyjson
 import (
 	"math"
 	"math/big"
+	"strconv"
 
 	"github.com/virtualspaces/vsauth/internal/pyconv"
 )
@@ -48,33 +49,21 @@ func (k Kind) TypeName() string {
 
 // Value is a Python object produced by json.loads. The zero Value has kind
 // Invalid and stands for no value at all. Values are read-only.
+//
+// A decoded Value is its source text: a str is decoded, a list's items and
+// a dict's members are found, each time a caller asks. Reading a big
+// container costs in proportion to its text, so callers ask once per field.
 type Value struct {
 	kind Kind
-	b    bool
-	// text holds a str's text, or an int's decimal literal as sent.
-	text string
-	f    float64
-	list []Value
-	dict *dict
-	raw  []rune // the value's source text, within the decoded document
-}
-
-// dict is a Python dict with str keys: insertion-ordered, and a repeated key
-// keeps its first position but takes the last value.
-type dict struct {
-	keys []string
-	m    map[string]Value
-}
-
-func (d *dict) set(k string, v Value) {
-	if _, ok := d.m[k]; !ok {
-		d.keys = append(d.keys, k)
-	}
-	d.m[k] = v
+	// literal is true for a decoded value, whose src is its source text
+	// within the document; false for one made by StrValue or NullValue,
+	// whose src is a str's own text.
+	literal bool
+	src     string
 }
 
 // StrValue is the Python str s, for callers that mix form data with JSON.
-func StrValue(s string) Value { return Value{kind: Str, text: s} }
+func StrValue(s string) Value { return Value{kind: Str, src: s} }
 
 // NullValue is None.
 func NullValue() Value { return Value{kind: Null} }
@@ -83,7 +72,7 @@ func NullValue() Value { return Value{kind: Null} }
 func (v Value) Kind() Kind { return v.kind }
 
 // Bool is a bool's value; false for other kinds.
-func (v Value) Bool() bool { return v.b }
+func (v Value) Bool() bool { return v.kind == Bool && v.src == "true" }
 
 // Str is a str's text; "" for other kinds. A lone surrogate, which a Python
 // str can hold and a Go string cannot, is U+FFFD (still one code point).
@@ -91,7 +80,13 @@ func (v Value) Str() string {
 	if v.kind != Str {
 		return ""
 	}
-	return v.text
+	if !v.literal {
+		return v.src
+	}
+	if text, ok := plainStr(v.src); ok {
+		return text
+	}
+	return string(appendStr(make([]byte, 0, len(v.src)), v.src))
 }
 
 // IntText is str(v) for an int: its decimal digits, at any size; "" for other
@@ -101,10 +96,10 @@ func (v Value) IntText() string {
 		return ""
 	}
 	// A JSON integer literal is canonical except for negative zero.
-	if v.text == "-0" {
+	if v.src == "-0" {
 		return "0"
 	}
-	return v.text
+	return v.src
 }
 
 // Int is an int's value; nil for other kinds.
@@ -112,65 +107,125 @@ func (v Value) Int() *big.Int {
 	if v.kind != Int {
 		return nil
 	}
-	n, _ := new(big.Int).SetString(v.text, 10) // always a valid literal
+	n, _ := new(big.Int).SetString(v.src, 10) // always a valid literal
 	return n
 }
 
 // Float is a float's value (±Inf for a literal out of range, as CPython's
 // float() gives); 0 for other kinds.
-func (v Value) Float() float64 { return v.f }
+func (v Value) Float() float64 {
+	if v.kind != Float {
+		return 0
+	}
+	// ParseFloat rounds correctly like CPython's dtoa, reads NaN and the
+	// infinities by the names JSON gives them, and turns an out-of-range
+	// literal into ±Inf (CPython's float('1e400') is inf): the range error
+	// is deliberately ignored.
+	f, _ := strconv.ParseFloat(v.src, 64)
+	return f
+}
 
-// List is a list's items; nil for other kinds. The slice must not be
-// modified.
-func (v Value) List() []Value { return v.list }
+// List is a list's items; nil for other kinds. Each call builds the slice
+// anew.
+func (v Value) List() []Value {
+	if v.kind != List {
+		return nil
+	}
+	items := []Value{}
+	_, _ = rescan(v.src).parseArray(1, 0, func(x Value) { items = append(items, x) })
+	return items
+}
 
 // Len is len(v) for a list or dict; 0 for other kinds.
 func (v Value) Len() int {
 	switch v.kind {
 	case List:
-		return len(v.list)
+		n := 0
+		_, _ = rescan(v.src).parseArray(1, 0, func(Value) { n++ })
+		return n
 	case Dict:
-		return len(v.dict.keys)
+		return len(v.Keys())
 	}
 	return 0
 }
 
+// isEmpty reports whether a list or dict has no items.
+func (v Value) isEmpty() bool {
+	return rescan(v.src).skipWS(1) == len(v.src)-1
+}
+
+// members calls visit with each member of a dict in document order: the
+// key's string literal and the value.
+func (v Value) members(visit func(keyLit string, x Value)) {
+	_, _ = rescan(v.src).parseObject(1, 0, visit)
+}
+
 // Get is a dict's v.get(key); ok is false when key is absent or v is not a
-// dict.
+// dict. A repeated key takes its last value, as in a Python dict.
 func (v Value) Get(key string) (val Value, ok bool) {
 	if v.kind != Dict {
 		return Value{}, false
 	}
-	val, ok = v.dict.m[key]
+	var buf []byte // for keys with escapes, reused
+	v.members(func(keyLit string, x Value) {
+		if text, plain := plainStr(keyLit); plain {
+			if text != key {
+				return
+			}
+		} else if buf = appendStr(buf[:0], keyLit); string(buf) != key {
+			return
+		}
+		val, ok = x, true
+	})
 	return val, ok
 }
 
-// Keys is a dict's keys in insertion order; nil for other kinds. The slice
-// must not be modified.
+// Keys is a dict's keys in insertion order, a repeated key at its first
+// position; nil for other kinds and for an empty dict.
 func (v Value) Keys() []string {
 	if v.kind != Dict {
 		return nil
 	}
-	return v.dict.keys
+	var keys []string
+	seen := map[string]bool{}
+	v.members(func(keyLit string, _ Value) {
+		k, plain := plainStr(keyLit)
+		if !plain {
+			k = string(appendStr(nil, keyLit))
+		}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	})
+	return keys
 }
 
 // Raw is the source text of a decoded value, exactly as it stood in the
 // document; "" for values not made by decoding.
-func (v Value) Raw() string { return string(v.raw) }
+func (v Value) Raw() string {
+	if !v.literal {
+		return ""
+	}
+	return v.src
+}
 
 // Truth is Python's bool(v).
 func (v Value) Truth() bool {
 	switch v.kind {
 	case Bool:
-		return v.b
+		return v.Bool()
 	case Int:
 		return v.IntText() != "0"
 	case Float:
-		return v.f != 0 // NaN is true in Python too
+		return v.Float() != 0 // NaN is true in Python too
 	case Str:
-		return v.text != ""
+		if v.literal {
+			return len(v.src) > len(`""`) // any text between the quotes decodes to some
+		}
+		return v.src != ""
 	case List, Dict:
-		return v.Len() > 0
+		return !v.isEmpty()
 	}
 	return false
 }
@@ -182,20 +237,21 @@ func (v Value) Truth() bool {
 func (v Value) PyInt() (n *big.Int, ok bool) {
 	switch v.kind {
 	case Bool:
-		if v.b {
+		if v.Bool() {
 			return big.NewInt(1), true
 		}
 		return big.NewInt(0), true
 	case Int:
 		return v.Int(), true
 	case Float:
-		if math.IsNaN(v.f) || math.IsInf(v.f, 0) {
+		f := v.Float()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, false
 		}
-		n, _ := big.NewFloat(v.f).Int(nil) // truncates toward zero, like int()
+		n, _ := big.NewFloat(f).Int(nil) // truncates toward zero, like int()
 		return n, true
 	case Str:
-		return pyconv.ParseInt(v.text, 10)
+		return pyconv.ParseInt(v.Str(), 10)
 	}
 	return nil, false
 }

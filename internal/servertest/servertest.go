@@ -93,11 +93,12 @@ type Env struct {
 type Option func(*options)
 
 type options struct {
-	seed       byte
-	iterations int
-	configure  []func(*server.Config)
-	database   string
-	secretKey  string
+	seed         byte
+	iterations   int
+	configure    []func(*server.Config)
+	database     string
+	secretKey    string
+	maxBodyBytes int64
 }
 
 // WithRandSeed keys the server's random source with seed instead of 1.
@@ -120,6 +121,9 @@ func WithDatabase(path string) Option { return func(o *options) { o.database = p
 
 // WithSecretKey sets the server's SECRET_KEY instead of SecretKey.
 func WithSecretKey(key string) Option { return func(o *options) { o.secretKey = key } }
+
+// WithMaxBodyBytes sets the server's Config.MaxBodyBytes.
+func WithMaxBodyBytes(n int64) Option { return func(o *options) { o.maxBodyBytes = n } }
 
 // Start runs the API server with profile until the test ends: the listener
 // is closed, the server's background work waited for and the database closed
@@ -145,6 +149,7 @@ func Start(t testing.TB, profile server.Profile, opts ...Option) *Env {
 		SecretKey:          o.secretKey,
 		Profile:            profile,
 		PasswordIterations: o.iterations,
+		MaxBodyBytes:       o.maxBodyBytes,
 		Clock:              e.Clock.Now,
 		Rand:               Rand(o.seed),
 	}
