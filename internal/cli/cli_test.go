@@ -72,7 +72,7 @@ func startServer(t *testing.T, db, mailDir string) (string, *bytes.Buffer) {
 
 func TestServerMailAndAdmin(t *testing.T) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "data", "vsauth.db")
+	db := filepath.Join(dir, "vsauth.db")
 	mailDir := filepath.Join(dir, "mail")
 	base, logs := startServer(t, db, mailDir)
 	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(base) {

@@ -4,14 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -21,7 +17,6 @@ import (
 	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server/password"
 	"github.com/virtualspaces/vsauth/server"
-	"github.com/virtualspaces/vsauth/server/store"
 )
 
 type serverOptions struct {
@@ -107,52 +102,9 @@ func splitList(in []string) []string {
 	return out
 }
 
-// defaultDBPath is vsauth.db in the platform's per-user data directory.
-func defaultDBPath(getenv func(string) string) (string, error) {
-	var dir string
-	switch runtime.GOOS {
-	case "windows":
-		dir = getenv("LocalAppData")
-	case "darwin":
-		if home, err := os.UserHomeDir(); err == nil {
-			dir = filepath.Join(home, "Library", "Application Support")
-		}
-	default:
-		if dir = getenv("XDG_DATA_HOME"); dir == "" {
-			if home, err := os.UserHomeDir(); err == nil {
-				dir = filepath.Join(home, ".local", "share")
-			}
-		}
-	}
-	if dir == "" {
-		return "", errors.New("cannot find a user data directory: pass --db")
-	}
-	return filepath.Join(dir, "vsauth", "vsauth.db"), nil
-}
-
-func openStore(ctx context.Context, path string, getenv func(string) string) (*store.SQLite, string, error) {
-	if path == "" {
-		p, err := defaultDBPath(getenv)
-		if err != nil {
-			return nil, "", err
-		}
-		path = p
-	}
-	if path != ":memory:" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, "", fmt.Errorf("creating the database directory: %w", err)
-		}
-	}
-	st, err := store.OpenSQLite(ctx, path)
-	if err != nil {
-		return nil, "", err
-	}
-	return st, path, nil
-}
-
 func runServer(ctx context.Context, opts *serverOptions) error {
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
-	st, dbPath, err := openStore(ctx, opts.DB, opts.Getenv)
+	st, dbPath, err := openDB(ctx, opts.DB, opts.Getenv, dbCreate)
 	if err != nil {
 		return err
 	}
@@ -238,14 +190,4 @@ func newSecretKey() (string, error) {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-func mustExist(path string) error {
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("no database at %s (start 'vsauth server' first, or pass --db)", path)
-		}
-		return err
-	}
-	return nil
 }
