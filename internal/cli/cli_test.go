@@ -43,8 +43,8 @@ func post(t *testing.T, url, body string) int {
 }
 
 // startServer runs `vsauth server` in-process on a free loopback port and
-// stops it when the test ends.
-func startServer(t *testing.T, db, mailDir string) (string, *bytes.Buffer) {
+// stops it when the test ends. edit, when given, changes the options first.
+func startServer(t *testing.T, db, mailDir string, edit ...func(*serverOptions)) (string, *bytes.Buffer) {
 	t.Helper()
 	d, tio := newTestDeps("", nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -52,6 +52,9 @@ func startServer(t *testing.T, db, mailDir string) (string, *bytes.Buffer) {
 	done := make(chan error, 1)
 	opts := &serverOptions{IO: d.IO, Getenv: d.Getenv, Addr: "127.0.0.1:0", DB: db, MailDir: mailDir,
 		PasswordIterations: 2, Profile: "compat", SecretKey: "", ready: func(u string) { ready <- u }}
+	for _, e := range edit {
+		e(opts)
+	}
 	go func() { done <- runServer(ctx, opts) }()
 	var base string
 	select {

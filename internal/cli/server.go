@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server/password"
 	"github.com/virtualspaces/vsauth/server"
+	"github.com/virtualspaces/vsauth/server/httpserver"
 )
 
 type serverOptions struct {
@@ -31,6 +31,7 @@ type serverOptions struct {
 	AllowedHosts       []string
 	PasswordIterations int
 	Profile            string
+	Limits             httpserver.Limits
 
 	// ready, when set, receives the base URL once the server listens (tests).
 	ready func(baseURL string)
@@ -68,6 +69,10 @@ process list). Without a secret key one is generated once and kept in the databa
 			if opts.PasswordIterations < 1 {
 				return usageErrorf("--password-iterations must be positive")
 			}
+			var err error
+			if opts.Limits, err = readLimits(v); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -87,6 +92,7 @@ process list). Without a secret key one is generated once and kept in the databa
 		_ = v.BindPFlag(name, f.Lookup(name))
 		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	}
+	addLimitFlags(cmd, v)
 	return cmd
 }
 
@@ -150,7 +156,8 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", opts.Addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	limits := opts.Limits.WithDefaults()
+	hs, ln := httpserver.New(srv, ln, limits, slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -161,6 +168,9 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	go func() { errc <- hs.Serve(ln) }()
 
 	base := "http://" + ln.Addr().String()
+	logger.Info("connection limits", "max_conns", limits.MaxConns, "read_header_timeout", limits.ReadHeaderTimeout,
+		"read_timeout", limits.ReadTimeout, "write_timeout", limits.WriteTimeout, "idle_timeout", limits.IdleTimeout,
+		"max_header_bytes", limits.MaxHeaderBytes)
 	logger.Info("vsauth server ready", "url", base, "db", dbPath, "profile", string(profile))
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && len(opts.AllowedHosts) == 0 {
 		logger.Warn("only requests for localhost, 127.0.0.1 and [::1] are answered; name this machine's host names with --allowed-hosts")
