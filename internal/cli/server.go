@@ -13,10 +13,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
-	"github.com/virtualspaces/vsauth/server/mail"
-	"github.com/virtualspaces/vsauth/server/password"
 	"github.com/virtualspaces/vsauth/server"
 	"github.com/virtualspaces/vsauth/server/httpserver"
+	"github.com/virtualspaces/vsauth/server/mail"
+	"github.com/virtualspaces/vsauth/server/password"
 )
 
 type serverOptions struct {
