@@ -25,7 +25,7 @@ const (
 )
 
 // Limits bounds what clients can hold of the server. A zero field takes its
-// default (MaxConns: DefaultMaxConns).
+// default (MaxConns: defaultMaxConns).
 type Limits struct {
 	ReadHeaderTimeout time.Duration // request line and headers
 	ReadTimeout       time.Duration // the whole request, body included
@@ -51,7 +51,7 @@ func (l Limits) WithDefaults() Limits {
 		l.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if l.MaxConns == 0 {
-		l.MaxConns = DefaultMaxConns()
+		l.MaxConns = defaultMaxConns()
 	}
 	return l
 }
@@ -83,10 +83,10 @@ const fdHeadroom = 64
 // connection also costs memory (buffers, a goroutine).
 const maxDefaultConns = 4096
 
-// DefaultMaxConns is half the open-file limit less 64, at least 8 and at
+// defaultMaxConns is half the open-file limit less 64, at least 8 and at
 // most 4096 (4096 where there is no such limit). Half, because a request in
 // the store may hold a database connection, one more file of its own.
-func DefaultMaxConns() int {
+func defaultMaxConns() int {
 	n, ok := openFileLimit()
 	return maxConnsFor(n, ok)
 }

@@ -279,8 +279,8 @@ func TestDefaults(t *testing.T) {
 		hs.IdleTimeout != 120*time.Second || hs.MaxHeaderBytes != 32<<10 {
 		t.Fatalf("server %+v", hs)
 	}
-	if got := lln.(*connLimiter).max; got != DefaultMaxConns() {
-		t.Fatalf("cap %d, want %d", got, DefaultMaxConns())
+	if got := lln.(*connLimiter).max; got != defaultMaxConns() {
+		t.Fatalf("cap %d, want %d", got, defaultMaxConns())
 	}
 	hs, lln = New(http.NotFoundHandler(), ln, Limits{ReadTimeout: time.Second, MaxConns: 5}, nil)
 	if hs.ReadTimeout != time.Second || hs.ReadHeaderTimeout != 10*time.Second || lln.(*connLimiter).max != 5 {
