@@ -277,7 +277,7 @@ func findUser(ctx context.Context, st *store.SQLite, ref string) (store.User, er
 // withUser opens the database at db (the server's default when empty) and
 // runs do on the user named by ref, an email or a numeric id.
 func withUser(ctx context.Context, d Deps, db, ref string, do func(st *store.SQLite, u store.User) error) error {
-	st, err := openExistingStore(ctx, db, d.Getenv)
+	st, _, err := openDB(ctx, db, d.Getenv, dbMustExist)
 	if err != nil {
 		return err
 	}
@@ -363,7 +363,7 @@ func newCmdAdminList(d Deps, db func() string) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
-			st, err := openExistingStore(ctx, db(), d.Getenv)
+			st, _, err := openDB(ctx, db(), d.Getenv, dbMustExist)
 			if err != nil {
 				return err
 			}
@@ -514,7 +514,7 @@ under the e-mail it had.`,
 				}
 				f.Since = t
 			}
-			st, err := openExistingStore(ctx, db(), d.Getenv)
+			st, _, err := openDB(ctx, db(), d.Getenv, dbMustExist)
 			if err != nil {
 				return err
 			}

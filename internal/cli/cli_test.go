@@ -43,10 +43,14 @@ func post(t *testing.T, url, body string) int {
 }
 
 // startServer runs `vsauth server` in-process on a free loopback port and
-// stops it when the test ends.
-func startServer(t *testing.T, db, mailDir string) (string, *bytes.Buffer) {
-	t.Helper()
-	return startServerWith(t, func(o *serverOptions) { o.DB, o.MailDir = db, mailDir })
+// stops it when the test ends. edit, when given, changes the options first.
+func startServer(t *testing.T, db, mailDir string, edit ...func(*serverOptions)) (string, *bytes.Buffer) {
+	return startServerWith(t, func(o *serverOptions) {
+		o.DB, o.MailDir = db, mailDir
+		for _, e := range edit {
+			e(o)
+		}
+	})
 }
 
 // startServerWith is startServer with options set by set.
@@ -79,7 +83,7 @@ func startServerWith(t *testing.T, set func(*serverOptions)) (string, *bytes.Buf
 
 func TestServerMailAndAdmin(t *testing.T) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "data", "vsauth.db")
+	db := filepath.Join(dir, "vsauth.db")
 	mailDir := filepath.Join(dir, "mail")
 	base, logs := startServer(t, db, mailDir)
 	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(base) {

@@ -93,7 +93,7 @@ func filterMail(all []store.Mail, to string) []store.Mail {
 }
 
 func mailListRun(ctx context.Context, opts *mailListOptions) error {
-	st, err := openExistingStore(ctx, opts.DB, opts.Getenv)
+	st, _, err := openDB(ctx, opts.DB, opts.Getenv, dbMustExist)
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func newCmdMailShow(d Deps, runF func(context.Context, *mailShowOptions) error) 
 }
 
 func mailShowRun(ctx context.Context, opts *mailShowOptions) error {
-	st, err := openExistingStore(ctx, opts.DB, opts.Getenv)
+	st, _, err := openDB(ctx, opts.DB, opts.Getenv, dbMustExist)
 	if err != nil {
 		return err
 	}
@@ -223,22 +223,6 @@ func mailShowRun(ctx context.Context, opts *mailShowOptions) error {
 	}
 	fmt.Fprintf(opts.IO.Out, "ID: %d\nDate: %s\nTo: %s\nSubject: %s\nStatus: %s\n\n%s\n", m.ID, m.CreatedAt.UTC().Format(time.RFC3339), m.To, m.Subject, mailStatus(m), text)
 	return nil
-}
-
-// openExistingStore opens a server database for reading without creating one
-// where the user mistyped a path.
-func openExistingStore(ctx context.Context, path string, getenv func(string) string) (*store.SQLite, error) {
-	if path == "" {
-		p, err := defaultDBPath(getenv)
-		if err != nil {
-			return nil, err
-		}
-		path = p
-	}
-	if err := mustExist(path); err != nil {
-		return nil, err
-	}
-	return store.OpenSQLite(ctx, path)
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -44,7 +44,7 @@ func TestParseRateLimit(t *testing.T) {
 	}
 }
 
-func TestServerLimitFlags(t *testing.T) {
+func TestServerMailLimitFlags(t *testing.T) {
 	parse := func(env map[string]string, args ...string) (*serverOptions, error) {
 		t.Helper()
 		for k, v := range env {

@@ -4,14 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -19,9 +14,9 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/virtualspaces/vsauth/server"
+	"github.com/virtualspaces/vsauth/server/httpserver"
 	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server/password"
-	"github.com/virtualspaces/vsauth/server/store"
 )
 
 type serverOptions struct {
@@ -44,6 +39,7 @@ type serverOptions struct {
 	// OutboxRetention is how long sent mail is kept; 0 keeps it forever.
 	OutboxRetention time.Duration
 	MaxBodyBytes    int64
+	Limits          httpserver.Limits
 
 	// ready, when set, receives the base URL once the server listens (tests).
 	ready func(baseURL string)
@@ -101,6 +97,9 @@ process list). Without a secret key one is generated once and kept in the databa
 			if opts.MaxBodyBytes < 1 {
 				return usageErrorf("--max-body-bytes must be positive")
 			}
+			if opts.Limits, err = readLimits(v); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -125,6 +124,7 @@ process list). Without a secret key one is generated once and kept in the databa
 		_ = v.BindPFlag(name, f.Lookup(name))
 		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	}
+	addLimitFlags(cmd, v)
 	return cmd
 }
 
@@ -140,52 +140,9 @@ func splitList(in []string) []string {
 	return out
 }
 
-// defaultDBPath is vsauth.db in the platform's per-user data directory.
-func defaultDBPath(getenv func(string) string) (string, error) {
-	var dir string
-	switch runtime.GOOS {
-	case "windows":
-		dir = getenv("LocalAppData")
-	case "darwin":
-		if home, err := os.UserHomeDir(); err == nil {
-			dir = filepath.Join(home, "Library", "Application Support")
-		}
-	default:
-		if dir = getenv("XDG_DATA_HOME"); dir == "" {
-			if home, err := os.UserHomeDir(); err == nil {
-				dir = filepath.Join(home, ".local", "share")
-			}
-		}
-	}
-	if dir == "" {
-		return "", errors.New("cannot find a user data directory: pass --db")
-	}
-	return filepath.Join(dir, "vsauth", "vsauth.db"), nil
-}
-
-func openStore(ctx context.Context, path string, getenv func(string) string) (*store.SQLite, string, error) {
-	if path == "" {
-		p, err := defaultDBPath(getenv)
-		if err != nil {
-			return nil, "", err
-		}
-		path = p
-	}
-	if path != ":memory:" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, "", fmt.Errorf("creating the database directory: %w", err)
-		}
-	}
-	st, err := store.OpenSQLite(ctx, path)
-	if err != nil {
-		return nil, "", err
-	}
-	return st, path, nil
-}
-
 func runServer(ctx context.Context, opts *serverOptions) error {
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
-	st, dbPath, err := openStore(ctx, opts.DB, opts.Getenv)
+	st, dbPath, err := openDB(ctx, opts.DB, opts.Getenv, dbCreate)
 	if err != nil {
 		return err
 	}
@@ -235,7 +192,8 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", opts.Addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	limits := opts.Limits.WithDefaults()
+	hs, ln := httpserver.New(srv, ln, limits, slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -261,6 +219,9 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	go func() { errc <- hs.Serve(ln) }()
 
 	base := "http://" + ln.Addr().String()
+	logger.Info("connection limits", "max_conns", limits.MaxConns, "read_header_timeout", limits.ReadHeaderTimeout,
+		"read_timeout", limits.ReadTimeout, "write_timeout", limits.WriteTimeout, "idle_timeout", limits.IdleTimeout,
+		"max_header_bytes", limits.MaxHeaderBytes)
 	logger.Info("vsauth server ready", "url", base, "db", dbPath, "profile", string(profile))
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && len(opts.AllowedHosts) == 0 {
 		logger.Warn("only requests for localhost, 127.0.0.1 and [::1] are answered; name this machine's host names with --allowed-hosts")
@@ -290,14 +251,4 @@ func newSecretKey() (string, error) {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-func mustExist(path string) error {
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("no database at %s (start 'vsauth server' first, or pass --db)", path)
-		}
-		return err
-	}
-	return nil
 }

@@ -84,8 +84,8 @@ func (s *SQLite) Close() error {
 }
 
 // prepareFile checks the parent directory (SQLite's own error for a missing one
-// is the unhelpful "unable to open database file") and creates a missing
-// database file with mode 0600; SQLite gives its -wal and -shm files the same
+// is the unhelpful "unable to open database file") and an existing file, and
+// creates a missing database file with mode 0600; SQLite gives its -wal and -shm files the same
 // mode as the database file.
 func prepareFile(path string) error {
 	dir := filepath.Dir(path)
@@ -101,7 +101,7 @@ func prepareFile(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	switch {
 	case errors.Is(err, os.ErrExist):
-		return nil
+		return checkExisting(path)
 	case err != nil:
 		return fmt.Errorf("store: create database file %s: %w", path, err)
 	}
@@ -109,6 +109,25 @@ func prepareFile(path string) error {
 		return fmt.Errorf("store: create database file %s: %w", path, err)
 	}
 	return nil
+}
+
+// checkExisting refuses what SQLite would open with an unhelpful error or
+// only for reading, before SQLite creates -wal and -shm files beside it.
+func checkExisting(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return fmt.Errorf("store: open database %s: %w", path, err)
+	case fi.IsDir():
+		return fmt.Errorf("store: open database %s: it is a directory, not a database file", path)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("store: open database %s: not a regular file", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("store: open database %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // dsn builds the modernc.org/sqlite data source name.
