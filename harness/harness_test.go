@@ -109,7 +109,7 @@ func run(t *testing.T, paths []string, opts harness.Options) (harness.Summary, s
 	if opts.CLI == nil {
 		opts.CLI = fakeCLI
 	}
-	sum, err := harness.Run(context.Background(), paths, opts)
+	sum, err := harness.RunFlows(context.Background(), paths, opts)
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out.String())
 	}
@@ -222,11 +222,11 @@ func TestRunSelection(t *testing.T) {
 		t.Errorf("cases = %+v", sum.Cases)
 	}
 
-	_, err := harness.Run(context.Background(), []string{dir}, harness.Options{CLI: fakeCLI, Run: regexp.MustCompile(`nothing`)})
+	_, err := harness.RunFlows(context.Background(), []string{dir}, harness.Options{CLI: fakeCLI, Run: regexp.MustCompile(`nothing`)})
 	if err == nil || !strings.Contains(err.Error(), `no flow in `+dir+` matches --run "nothing"`) {
 		t.Errorf("err = %v", err)
 	}
-	_, err = harness.Run(context.Background(), []string{filepath.Join(dir, "missing")}, harness.Options{CLI: fakeCLI})
+	_, err = harness.RunFlows(context.Background(), []string{filepath.Join(dir, "missing")}, harness.Options{CLI: fakeCLI})
 	if err == nil || !os.IsNotExist(errorsUnwrapAll(err)) {
 		t.Errorf("err = %v", err)
 	}
@@ -521,7 +521,7 @@ func TestMailDir(t *testing.T) {
 	}
 
 	// Without an external server a mail directory makes no sense.
-	_, err = harness.Run(context.Background(), []string{writeFlows(t, flows)}, harness.Options{CLI: fakeCLI, MailDir: mailDir})
+	_, err = harness.RunFlows(context.Background(), []string{writeFlows(t, flows)}, harness.Options{CLI: fakeCLI, MailDir: mailDir})
 	if err == nil || err.Error() != "harness: --mail-dir is for an external server (--server); the in-process server's mail is read from its outbox" {
 		t.Errorf("Run with MailDir alone: %v", err)
 	}
