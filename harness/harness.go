@@ -359,8 +359,19 @@ func (t *flowT) result(file string) Case {
 	}
 	if t.failed {
 		c.Failure = failureMessage(c.Log)
+		if last := t.flow.lastOutput(); last.cmd != "" {
+			c.Log += strings.TrimRight(red.Replace(fmt.Sprintf("\n--- output of the last command: %s\n[stdout]\n%s[stderr]\n%s",
+				last.cmd, withNewline(last.stdout), withNewline(last.stderr))), "\n")
+		}
 	}
 	return c
+}
+
+func withNewline(s string) string {
+	if s != "" && !strings.HasSuffix(s, "\n") {
+		return s + "\n"
+	}
+	return s
 }
 
 // failureMessage picks the FAIL lines testscript wrote from a log, or its
