@@ -20,6 +20,20 @@
 // caller's decision. Errors are classified with IsInvalidCredentials,
 // IsUnauthorized, IsOTPRequired, IsNotFound and errors.Is(err,
 // ErrCodeRejected).
+//
+// A login, as the package's runnable Example does it against an in-process
+// server (`go doc -http` shows the examples; server/vsauthtest provides the
+// server for tests):
+//
+//	c, err := client.New("https://auth.example.com")
+//	res, err := c.SignIn(ctx, email, password)
+//	switch {
+//	case client.IsInvalidCredentials(err): // wrong email or password (or, hardened, locked for a while)
+//	case err != nil: // network, timeout, unexpected answer
+//	case res.SecondStep: // c2 := client.New(url, client.WithToken(res.Token)); c2.TOTPLogin(ctx, code)
+//	default:
+//		c.SetToken(res.Token)
+//	}
 package client
 
 import (
