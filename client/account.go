@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 )
 
@@ -84,8 +85,12 @@ func (c *Client) CreateUser(ctx context.Context, email, password string) (User, 
 }
 
 // Login exchanges an email and password for a first-factor token
-// (POST /api/user/login/). Wrong credentials give an Error whose NonField is
-// ["Unable to log in with provided credentials."].
+// (POST /api/user/login/). Wrong credentials give an Error for which
+// IsInvalidCredentials reports true.
+//
+// The server's answer is the same whether or not the account has two-step
+// login, so Login cannot say if a second step is needed: SignIn does, at
+// the cost of one more request.
 func (c *Client) Login(ctx context.Context, email, password string) (Token, error) {
 	var t token
 	err := c.do(ctx, call{
@@ -100,6 +105,37 @@ func (c *Client) Login(ctx context.Context, email, password string) (Token, erro
 		return "", err
 	}
 	return t.get()
+}
+
+// LoginResult is the outcome of SignIn's password step.
+type LoginResult struct {
+	// Token is the token the server minted. With SecondStep it is a
+	// first-factor token: the protected endpoints answer it with the 403
+	// of IsOTPRequired until a Client holding it calls TOTPLogin or
+	// StaticLogin, which return the token to use instead.
+	Token Token
+	// SecondStep reports that the account has two-step login on and the
+	// login is not finished.
+	SecondStep bool
+}
+
+// SignIn is Login followed by one GET /api/user/view/ with the new token,
+// which tells whether the account needs a second step. As everywhere in
+// this package, neither request is retried.
+func (c *Client) SignIn(ctx context.Context, email, password string) (LoginResult, error) {
+	tok, err := c.Login(ctx, email, password)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	var a Account
+	err = c.do(ctx, call{method: http.MethodGet, path: "/api/user/view/", auth: true, token: tok, want: http.StatusOK, out: &a})
+	switch {
+	case err == nil:
+		return LoginResult{Token: tok}, nil
+	case IsOTPRequired(err):
+		return LoginResult{Token: tok, SecondStep: true}, nil
+	}
+	return LoginResult{Token: tok}, fmt.Errorf("client: logged in, but could not tell whether a second step is needed: %w", err)
 }
 
 // Refresh asks for a new token for tok (POST /api/user/login/refresh/). The

@@ -12,6 +12,28 @@
 // string of TOTP create, the bare list of static create and of "Unable to
 // create account.", the empty-body 400 of the code-verify endpoints and the
 // HTML error pages all become typed results or an *Error.
+//
+// Nothing is retried: every method sends its request once, and a failure
+// (network error, timeout, any non-success status) is returned as it is.
+// The API's writes are not idempotent (a login counts toward the hardened
+// throttle, a code is used up, a reset mail is sent), so retrying is the
+// caller's decision. Errors are classified with IsInvalidCredentials,
+// IsUnauthorized, IsOTPRequired, IsNotFound and errors.Is(err,
+// ErrCodeRejected).
+//
+// A login, as the package's runnable Example does it against an in-process
+// server (`go doc -http` shows the examples; server/vsauthtest provides the
+// server for tests):
+//
+//	c, err := client.New("https://auth.example.com")
+//	res, err := c.SignIn(ctx, email, password)
+//	switch {
+//	case client.IsInvalidCredentials(err): // wrong email or password (or, hardened, locked for a while)
+//	case err != nil: // network, timeout, unexpected answer
+//	case res.SecondStep: // c2 := client.New(url, client.WithToken(res.Token)); c2.TOTPLogin(ctx, code)
+//	default:
+//		c.SetToken(res.Token)
+//	}
 package client
 
 import (
@@ -205,9 +227,11 @@ func (c *Client) token(ctx context.Context) (Token, error) {
 type call struct {
 	method, path string // path from the API root, with its trailing slash
 	auth         bool
-	body         any // encoded as JSON; nil sends no body
-	want         int // the one success status
-	out          any // decoded from a JSON success body; nil ignores it
+	// token, when set, is sent instead of the Client's own (auth only).
+	token Token
+	body  any // encoded as JSON; nil sends no body
+	want  int // the one success status
+	out   any // decoded from a JSON success body; nil ignores it
 	// codeVerify marks the OTP verify endpoints, whose bare empty 400 means
 	// the code was refused.
 	codeVerify bool
@@ -221,12 +245,15 @@ type call struct {
 func (c *Client) do(ctx context.Context, cl call) error {
 	var tok Token
 	if cl.auth {
-		t, err := c.token(ctx)
-		if err != nil {
-			return err
+		tok = cl.token
+		if tok == "" {
+			t, err := c.token(ctx)
+			if err != nil {
+				return err
+			}
+			tok = t
 		}
-		tok = t
-		cl.secrets = append(cl.secrets, string(t))
+		cl.secrets = append(cl.secrets, string(tok))
 	}
 	var reqBody []byte
 	if cl.body != nil {

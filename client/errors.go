@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -102,6 +103,22 @@ func IsUnauthorized(err error) bool {
 func IsOTPRequired(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.StatusCode == http.StatusForbidden && e.Detail == OTPRequiredDetail
+}
+
+// InvalidCredentials is the login's refusal of an email and password, in
+// the original's words.
+const InvalidCredentials = "Unable to log in with provided credentials."
+
+// IsInvalidCredentials reports whether err is Login's refusal: a 400 whose
+// non-field error is InvalidCredentials. The email may be unknown or the
+// password wrong, and the server does not say which. A hardened vsauth
+// server gives the same answer, on purpose, while it throttles an account
+// after failed logins (1 s after the first failure, doubling up to 15
+// minutes by default), so there the refusal may also mean "locked for a
+// while: try again later" with the right password. Nothing is retried.
+func IsInvalidCredentials(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == http.StatusBadRequest && slices.Contains(e.NonField, InvalidCredentials)
 }
 
 // IsNotFound reports whether err is a 404.

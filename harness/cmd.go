@@ -16,7 +16,7 @@ import (
 // CmdDeps are what the harness command needs from the CLI that hosts it.
 type CmdDeps struct {
 	Out, ErrOut io.Writer
-	// CLI runs one vsauth command line in-process.
+	// CLI runs one vsauth command line in-process; nil means the vsauth CLI.
 	CLI CLIFunc
 	// Usage marks an error as a usage error (exit 2) for the host's Main;
 	// nil leaves errors as they are.
@@ -107,7 +107,7 @@ github.com/virtualspaces/vsauth/harness).`,
 }
 
 func harnessRun(ctx context.Context, d CmdDeps, opts *RunOptions) error {
-	sum, err := Run(ctx, opts.Paths, Options{
+	sum, err := RunFlows(ctx, opts.Paths, Options{
 		ServerURL: opts.ServerURL,
 		MailDir:   opts.MailDir,
 		Profile:   opts.Profile,

@@ -35,39 +35,65 @@ func noNeg(ts *testscript.TestScript, neg bool, name string) {
 	}
 }
 
-// cmdVsauth runs the CLI in-process against the flow's server. A last
-// argument <FILE feeds that file to standard input.
+// cmdVsauth runs the CLI in-process against the flow's server. An
+// argument <FILE (or < FILE) feeds that file to standard input, wherever it
+// stands, as in a shell.
 func cmdVsauth(ts *testscript.TestScript, neg bool, args []string) {
 	f := getFlow(ts)
 	var stdin io.Reader = strings.NewReader("")
-	if n := len(args); n > 0 && len(args[n-1]) > 1 && args[n-1][0] == '<' {
-		stdin = strings.NewReader(ts.ReadFile(args[n-1][1:]))
-		args = args[:n-1]
-	}
-	for _, a := range args {
-		// Only the last argument redirects; one earlier is almost surely a
-		// misplaced redirect that would reach the CLI as an argument.
-		if len(a) > 1 && a[0] == '<' {
-			ts.Fatalf("vsauth: %s must be the last argument", a)
+	var rest []string
+	redirected := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "<") {
+			rest = append(rest, a)
+			continue
 		}
+		file := a[1:]
+		if file == "" {
+			if i+1 == len(args) {
+				ts.Fatalf("vsauth: < needs a file name")
+			}
+			i++
+			file = args[i]
+		}
+		if redirected {
+			ts.Fatalf("vsauth: standard input is redirected twice (%s)", a)
+		}
+		redirected = true
+		stdin = strings.NewReader(ts.ReadFile(file))
 	}
-	argv := append([]string{"--server", ts.Getenv("SERVER")}, args...)
+	var stdout, stderr bytes.Buffer
+	argv := append([]string{"--server", ts.Getenv("SERVER")}, rest...)
 	code := f.opts.CLI(f.ctx, argv, CLIEnv{
 		Stdin:     stdin,
-		Stdout:    ts.Stdout(),
-		Stderr:    ts.Stderr(),
+		Stdout:    &stdout,
+		Stderr:    &stderr,
 		Getenv:    ts.Getenv,
 		Keyring:   f.keyring,
 		Now:       f.now(),
 		ConfigDir: f.configDir,
 	})
-	f.lastExit, f.ran = code, true
+	var failure string
 	switch {
 	case code != 0 && !neg:
-		ts.Fatalf("vsauth exited with status %d", code)
+		failure = fmt.Sprintf("vsauth exited with status %d", code)
 	case code == 0 && neg:
-		ts.Fatalf("vsauth succeeded unexpectedly")
-	case code != 0:
+		failure = "vsauth succeeded unexpectedly"
+	}
+	f.lastExit, f.ran = code, true
+	f.setLast("vsauth "+strings.Join(rest, " "), stdout.String(), stderr.String())
+	if failure != "" && f.retrying {
+		panic(retryFailure(failure))
+	}
+	// Written only now, so that a failed attempt under eventually leaves
+	// nothing behind for the assertions that follow.
+	ts.Stdout().Write(stdout.Bytes())
+	ts.Stderr().Write(stderr.Bytes())
+	if failure != "" {
+		ts.Fatalf("%s", failure)
+	}
+	if code != 0 {
 		ts.Logf("[exit status %d]", code)
 	}
 }
@@ -91,15 +117,18 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdCapture sets a variable from the last command's output.
+// cmdCapture sets a variable from the last command's output, and records
+// it as a secret when it is one (see looksSecret) or -secret says so.
 func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "capture")
-	const usage = "capture [-stderr] [-json] NAME [REGEXP | JSON.PATH]"
+	const usage = "capture [-stderr] [-json] [-plain|-secret] NAME [REGEXP | JSON.PATH]"
 	fs := flag.NewFlagSet("capture", flag.ContinueOnError)
 	fromStderr := fs.Bool("stderr", false, "")
 	asJSON := fs.Bool("json", false, "")
+	plain := fs.Bool("plain", false, "")
+	forceSecret := fs.Bool("secret", false, "")
 	args = parseFlags(ts, fs, args, usage)
-	if len(args) < 1 || len(args) > 2 || (*asJSON && len(args) != 2) {
+	if len(args) < 1 || len(args) > 2 || (*asJSON && len(args) != 2) || (*plain && *forceSecret) {
 		ts.Fatalf("usage: %s", usage)
 	}
 	name, stream := args[0], "stdout"
@@ -107,10 +136,11 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		stream = "stderr"
 	}
 	out := ts.ReadFile(stream)
-	var value string
+	var value, path string
 	switch {
 	case *asJSON:
-		v, err := jsonPath([]byte(out), args[1])
+		path = args[1]
+		v, err := jsonPath([]byte(out), path)
 		if err != nil {
 			ts.Fatalf("capture %s: %s: %v", name, stream, err)
 		}
@@ -136,9 +166,16 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 	if value == "" {
 		ts.Fatalf("capture %s: the captured value is empty", name)
 	}
-	getFlow(ts).addSecret(name, value)
+	secret := *forceSecret || (!*plain && looksSecret(name, path, value))
+	if secret {
+		getFlow(ts).addSecret(name, value)
+	}
 	ts.Setenv(name, value)
-	ts.Logf("captured %s", name)
+	if secret {
+		ts.Logf("captured %s (secret: redacted in reports)", name)
+	} else {
+		ts.Logf("captured %s = %s", name, value)
+	}
 }
 
 // jsonPath returns the value at a dotted path (object keys, array indexes)
@@ -155,13 +192,13 @@ func jsonPath(doc []byte, path string) (string, error) {
 		case map[string]any:
 			next, ok := node[key]
 			if !ok {
-				return "", fmt.Errorf("no field %q on path %s", key, path)
+				return "", &missingFieldError{fmt.Sprintf("no field %q on path %s", key, path)}
 			}
 			v = next
 		case []any:
 			i, err := strconv.Atoi(key)
 			if err != nil || i < 0 || i >= len(node) {
-				return "", fmt.Errorf("no index %q in an array of %d on path %s", key, len(node), path)
+				return "", &missingFieldError{fmt.Sprintf("no index %q in an array of %d on path %s", key, len(node), path)}
 			}
 			v = node[i]
 		default:
@@ -194,11 +231,8 @@ func cmdTOTP(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("totp: %v", err)
 	}
 	f := getFlow(ts)
-	// The secret is as sensitive as the codes; the CLI shows it plain and
-	// in groups of four.
-	plain := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(key)
-	f.addSecret("totp-secret", plain)
-	f.addSecret("totp-secret", groupsOfFour(plain))
+	// The secret is as sensitive as the codes, in every form it is printed.
+	f.addSecret("totp-secret", base32.StdEncoding.EncodeToString(key))
 	code, err := totp.Code(hex.EncodeToString(key), f.timeNow().Add(*offset), digits, period)
 	if err != nil {
 		ts.Fatalf("totp: %v", err)
@@ -283,23 +317,26 @@ func cmdMail(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("mail is read from the in-process server's outbox, or from --mail-dir with --server (guard the line with [mail])")
 	}
 	if err != nil {
-		ts.Fatalf("mail: %v", err)
+		f.fail(ts, "mail: %v", err)
 	}
 	switch {
 	case neg && msg != nil:
-		ts.Fatalf("mail: unexpected message to %s", addr)
+		f.fail(ts, "mail: unexpected message to %s", addr)
 	case neg:
 		return
 	case msg == nil:
-		ts.Fatalf("mail: no message to %s (%s)", addr, looked)
+		f.fail(ts, "mail: no message to %s (%s)", addr, looked)
 	}
 	raw := msg.Raw
 	text, err := mail.TextPart(raw)
 	if err != nil {
-		ts.Fatalf("mail: %v", err)
+		f.fail(ts, "mail: %v", err)
 	}
-	link, uid, token, err := mail.ResetLink(raw)
-	if err == nil {
+	link, uid, token, linkErr := mail.ResetLink(raw)
+	if linkErr != nil && f.retrying {
+		panic(retryFailure(fmt.Sprintf("mail: the newest message to %s has no password reset link", addr)))
+	}
+	if linkErr == nil {
 		for _, v := range []struct{ name, value string }{{"_LINK", link}, {"_UID", uid}, {"_TOKEN", token}} {
 			f.addSecret(*prefix+v.name, v.value)
 			ts.Setenv(*prefix+v.name, v.value)
@@ -309,8 +346,10 @@ func cmdMail(ts *testscript.TestScript, neg bool, args []string) {
 	if !strings.HasSuffix(text, "\n") {
 		text += "\n"
 	}
-	fmt.Fprintf(ts.Stdout(), "To: %s\nSubject: %s\n\n%s", msg.To, msg.Subject, text)
-	if err != nil {
+	out := fmt.Sprintf("To: %s\nSubject: %s\n\n%s", msg.To, msg.Subject, text)
+	f.setLast("mail "+addr, out, "")
+	fmt.Fprint(ts.Stdout(), out)
+	if linkErr != nil {
 		ts.Fatalf("mail: the newest message to %s has no password reset link", addr)
 	}
 }
@@ -393,7 +432,8 @@ func (f *flow) dirMail(addr string, neg bool) (*mailMessage, string, error) {
 	}
 }
 
-// cmdClock moves the in-process server's clock (and the CLI's) forward.
+// cmdClock moves the in-process server's clock (and the CLI's) forward;
+// against an external server it waits that long, within Options.MaxWait.
 func cmdClock(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "clock")
 	if len(args) != 2 || args[0] != "advance" {
@@ -408,7 +448,8 @@ func cmdClock(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	f := getFlow(ts)
 	if f.clock == nil {
-		ts.Fatalf("clock advance: the clock can only be moved for the in-process server (guard the line with [inprocess])")
+		f.clockWait(ts, d)
+		return
 	}
 	f.clock.Advance(d)
 	ts.Logf("clock is now %s", f.clock.Now().UTC().Format(time.RFC3339))

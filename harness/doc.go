@@ -28,24 +28,46 @@
 //	vsauth ARGS… [<FILE]
 //		Runs the vsauth CLI in-process against $SERVER (--server $SERVER
 //		is prepended), with the flow's keyring, config directory and clock.
-//		Its output becomes stdout and stderr for the assertions. A last
-//		argument <FILE feeds that file of the work directory to standard
-//		input, as in a shell (testscript's own stdin command feeds exec
-//		only); <stdout feeds the previous command's output. A non-zero
-//		exit fails the line unless it is prefixed with !.
+//		Its output becomes stdout and stderr for the assertions. An
+//		argument <FILE (or < FILE), wherever it stands, feeds that file of
+//		the work directory to standard input, as in a shell (testscript's
+//		own stdin command feeds exec only); <stdout feeds the previous
+//		command's output. A non-zero exit fails the line unless it is
+//		prefixed with !.
 //	status N
 //		Asserts the exit status of the last vsauth command (see
 //		`vsauth help exit-codes`: 2 usage, 4 not logged in or token
 //		rejected, 5 second step of the login needed, 1 other errors).
-//	capture [-stderr] NAME [REGEXP]
+//	capture [-stderr] [-plain|-secret] NAME [REGEXP]
 //		Sets the variable NAME from the last command's stdout (stderr with
 //		-stderr): the first submatch of REGEXP, the whole match when it has
 //		no group, or the trimmed output without REGEXP. REGEXP is in
 //		multi-line mode like stdout's (^ and $ match at line ends). Fails
-//		when nothing matches or the value is empty.
-//	capture -json [-stderr] NAME PATH
+//		when nothing matches or the value is empty. Whether the value is
+//		a secret is decided as described under Secrets in reports; -secret
+//		and -plain say it outright.
+//	capture -json [-stderr] [-plain|-secret] NAME PATH
 //		Sets NAME from a field of the JSON output: PATH is dotted, with
-//		array indexes as numbers (token, profile.display_name, 0).
+//		array indexes as numbers (token, profile.display_name, 0). Strings
+//		are taken as they are, anything else as compact JSON (true, 12,
+//		null, {"a":1}).
+//	[!] json [-stderr] PATH == VALUE | PATH != VALUE | PATH exists
+//		Asserts on a field of the last command's JSON output, PATH and the
+//		value's text as for capture -json (json otp_verified == true,
+//		json email == $EMAIL, json profile.about == null). With !, exists
+//		asserts the field is absent.
+//	vars NAME == NAME | NAME != NAME
+//		Compares two variables, both of which must be set; the failure
+//		names them and never shows their values.
+//	write FILE [WORDS…]
+//		Writes the words, joined by spaces, as one line to FILE of the
+//		work directory: `write code.txt $CODE`, then
+//		`vsauth recovery use --code-stdin <code.txt`.
+//	eventually [-timeout DURATION] [!] vsauth|mail ARGS…
+//		Runs the vsauth or mail line (with its own !) every 200 ms until
+//		it passes, for at most -timeout (default 10s, at most 1m): for
+//		effects a server completes after answering. Only the passing
+//		attempt's output is kept for the assertions that follow.
 //	totp [-offset DURATION] [-var NAME] SECRET
 //		Prints (or, with -var, sets NAME to) the TOTP code of a base32
 //		secret or an otpauth:// URL at the flow's clock, shifted by
@@ -63,7 +85,11 @@
 //		before looking. Without either it fails: guard the line with [mail].
 //	clock advance DURATION
 //		Moves the in-process server's clock, and the CLI's, forward
-//		(30s, 5m, 48h). It never goes back; fails against --server.
+//		(30s, 5m, 48h); it never goes back. Against --server, whose clock
+//		cannot be moved, it waits DURATION on the wall clock instead, at
+//		most Options.MaxWait (10 s): a longer advance fails there, so guard
+//		it with [inprocess]. The same flow then runs both ways: `clock
+//		advance 1100ms` lets the hardened profile's 1 s throttle pass.
 //	sleep DURATION
 //		Waits on the wall clock (at most 1m): for an external server's
 //		short delays, such as the hardened profile's 1 s throttle after a
@@ -80,8 +106,9 @@
 //	[hardened]   the server's profile is hardened (--profile hardened)
 //	[mail]       the mail command works: in-process, or --server with --mail-dir
 //
-// Lines that need the clock or the server's life cycle should be guarded
-// with [inprocess] so that the flow also runs against --server; flows that
+// Lines that need more than a short clock advance, or the server's life
+// cycle, should be guarded with [inprocess] so that the flow also runs
+// against --server; flows that
 // cannot do without them (or without mail) can start with
 // `[!mail] skip 'why'`. A skipped flow is reported as SKIP with its reason
 // and counted apart, never as passed.
@@ -95,10 +122,25 @@
 //
 // # Secrets in reports
 //
-// Every value set by capture, totp -var and mail (tokens, codes, TOTP
-// secrets, reset links, uids and tokens), and every code totp prints, is
-// replaced by [redacted:NAME] in the logs, failure messages and the JUnit
-// report. Values shorter than 4 characters are not redacted.
+// Every secret a flow holds is replaced by [redacted:NAME] in the logs,
+// failure messages and the JUnit report, in every form it can be printed
+// in: as captured, lower- and upper-case, URL- and JSON-escaped, and for a
+// TOTP secret (or the one inside an otpauth URL) also in groups of four
+// (F3LJ KQVR …), with or without base32 padding, and as the hex of its key.
+// Secrets are the values of totp -var and mail (codes, reset links, uids
+// and tokens), the codes totp prints, TOTP secrets given to totp, and the
+// captures that are secret: those whose name or JSON field contains token,
+// secret, code, otp, passw, link, uid, key, jwt, recovery or credential,
+// or whose value is a JWT, an otpauth URL, a password-reset link or a
+// base32 TOTP secret. capture -secret and -plain override that. Values
+// that are true, false, null or shorter than 4 characters are never
+// redacted, so a captured id or flag stays readable. Tokens, otpauth
+// secrets, grouped TOTP secrets, reset links and lines holding one
+// emergency code are redacted by shape even when nobody captured them.
+//
+// A failed flow's report ends with the stdout and stderr of the last
+// command that printed (vsauth, mail), whichever phase the failing check
+// is in.
 //
 // # Reports
 //
@@ -127,6 +169,14 @@
 //	-- wrong --
 //	not-the-password
 //
-// Flows also run under go test: harness/flows_test.go runs testdata/flows
-// with Run and fails when a flow fails.
+// # Go tests
+//
+// Run runs flows from a Go test, each flow a subtest, with the vsauth CLI
+// in-process, an in-memory keyring and a fresh in-process server per flow:
+//
+//	func TestFlows(t *testing.T) { harness.Run(t, "testdata/flows") }
+//
+// It works from any module that requires github.com/virtualspaces/vsauth;
+// RunFlows is the same for programs. For a server without flows, see
+// github.com/virtualspaces/vsauth/server/vsauthtest.
 package harness

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,8 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,10 +27,6 @@ import (
 // in-process server's database is thrown away.
 const passwordIterations = 2
 
-// minSecretLen is the shortest captured value that is redacted; shorter
-// ones ("1", "ok") would blank out unrelated text.
-const minSecretLen = 4
-
 // stateKey is the env.Values key of a flow's *flow.
 type stateKey struct{}
 
@@ -47,69 +40,44 @@ type flow struct {
 	srv       *inproc       // nil against an external server
 	lastExit  int           // of the last vsauth command
 	ran       bool          // whether a vsauth command has run
-	mu        sync.Mutex
-	secrets   []secret // values to redact, guarded by mu
+	// retrying is set while eventually runs a command: its failures panic
+	// with a retryFailure instead of failing the flow.
+	retrying bool
+
+	mu      sync.Mutex
+	secrets []secret   // values to redact, guarded by mu
+	last    lastOutput // guarded by mu
 }
 
-type secret struct{ name, value string }
+// lastOutput is what the last command that printed anything printed; a
+// failure report always shows it, whichever phase the failing check is in.
+type lastOutput struct{ cmd, stdout, stderr string }
 
-// addSecret records value as something reports must not show.
-func (f *flow) addSecret(name, value string) {
-	if f == nil || len(value) < minSecretLen {
-		return
+func (f *flow) setLast(cmd, stdout, stderr string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.last = lastOutput{cmd, stdout, stderr}
+}
+
+func (f *flow) lastOutput() lastOutput {
+	if f == nil {
+		return lastOutput{}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, s := range f.secrets {
-		if s.value == value {
-			return
-		}
-	}
-	f.secrets = append(f.secrets, secret{name, value})
+	return f.last
 }
 
-// secretShapes catch what a flow printed without capturing it: tokens,
-// TOTP secrets in otpauth URLs and reset links. Recorded values are
-// replaced first, so they keep their names.
-var secretShapes = []struct {
-	re   *regexp.Regexp
-	with string
-}{
-	{regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`), "[redacted:token]"},
-	{regexp.MustCompile(`(?i)(secret=)[A-Z2-7]{16,}`), "${1}[redacted]"},
-	{regexp.MustCompile(`(/password/reset/confirm/)[A-Za-z0-9_=-]+/[0-9a-z]+-[0-9a-f]+`), "${1}[redacted]"},
-}
+// retryFailure is how a command run by eventually reports a failed attempt.
+type retryFailure string
 
-// redactor replaces every recorded secret by [redacted:NAME], longest first
-// so that a link is replaced whole rather than around its token, then
-// anything shaped like a token, TOTP secret or reset link.
-func (f *flow) redactor() *redactor {
-	r := &redactor{}
-	if f == nil {
-		r.values = strings.NewReplacer()
-		return r
+// fail fails the line, or only the attempt under eventually.
+func (f *flow) fail(ts *testscript.TestScript, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if f.retrying {
+		panic(retryFailure(msg))
 	}
-	f.mu.Lock()
-	secrets := slices.Clone(f.secrets)
-	f.mu.Unlock()
-	slices.SortStableFunc(secrets, func(a, b secret) int { return cmp.Compare(len(b.value), len(a.value)) })
-	var pairs []string
-	for _, s := range secrets {
-		pairs = append(pairs, s.value, "[redacted:"+s.name+"]")
-	}
-	r.values = strings.NewReplacer(pairs...)
-	return r
-}
-
-type redactor struct{ values *strings.Replacer }
-
-// Replace returns s with every secret redacted.
-func (r *redactor) Replace(s string) string {
-	s = r.values.Replace(s)
-	for _, shape := range secretShapes {
-		s = shape.re.ReplaceAllString(s, shape.with)
-	}
-	return s
+	ts.Fatalf("%s", msg)
 }
 
 // now is the flow's clock for the CLI and the totp command; nil means the
@@ -142,14 +110,18 @@ func newParams(ctx context.Context, opts Options) testscript.Params {
 	return testscript.Params{
 		Setup: func(env *testscript.Env) error { return setupFlow(ctx, opts, env) },
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"vsauth":  cmdVsauth,
-			"status":  cmdStatus,
-			"capture": cmdCapture,
-			"totp":    cmdTOTP,
-			"mail":    cmdMail,
-			"clock":   cmdClock,
-			"sleep":   cmdSleep,
-			"server":  cmdServer,
+			"vsauth":     cmdVsauth,
+			"status":     cmdStatus,
+			"capture":    cmdCapture,
+			"totp":       cmdTOTP,
+			"mail":       cmdMail,
+			"clock":      cmdClock,
+			"sleep":      cmdSleep,
+			"server":     cmdServer,
+			"json":       cmdJSON,
+			"vars":       cmdVars,
+			"write":      cmdWrite,
+			"eventually": cmdEventually,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/virtualspaces/vsauth/internal/cli"
 	"github.com/virtualspaces/vsauth/internal/tokenstore"
 	"github.com/virtualspaces/vsauth/server"
 )
@@ -32,9 +33,9 @@ type CLIEnv struct {
 	ConfigDir string
 }
 
-// CLIFunc runs vsauth with args in-process and returns its exit code. It is
-// cli.Main adapted to CLIEnv; the harness takes it as a parameter because the
-// CLI itself registers the harness command.
+// CLIFunc runs vsauth with args in-process and returns its exit code. The
+// default is the vsauth CLI itself; tests may put a fake or a wrapper in
+// Options.CLI.
 type CLIFunc func(ctx context.Context, args []string, env CLIEnv) int
 
 // Options configure a run of flows.
@@ -60,8 +61,24 @@ type Options struct {
 	// every flow with Verbose) and the final summary line.
 	Out     io.Writer
 	Verbose bool
-	// CLI runs the vsauth commands of a flow. Required.
+	// CLI runs the vsauth commands of a flow; nil means the vsauth CLI
+	// in-process, as `vsauth harness run` does.
 	CLI CLIFunc
+	// MaxWait caps how long `clock advance` waits on the wall clock against
+	// an external server (ServerURL); 0 means DefaultMaxWait.
+	MaxWait time.Duration
+}
+
+// DefaultMaxWait is Options.MaxWait unless set: long enough for the hardened
+// profile's throttle after a failure or two (1 s, 2 s), short enough that a
+// flow meant for the in-process clock (`clock advance 48h`) fails at once
+// rather than stalling CI.
+const DefaultMaxWait = 10 * time.Second
+
+// inprocessCLI runs the vsauth CLI in-process with a flow's environment.
+func inprocessCLI(ctx context.Context, args []string, e CLIEnv) int {
+	return cli.Main(ctx, args, cli.Deps{IO: cli.IOStreams{In: e.Stdin, Out: e.Stdout, ErrOut: e.Stderr},
+		Getenv: e.Getenv, Keyring: e.Keyring, Now: e.Now, ConfigDir: e.ConfigDir})
 }
 
 // Case is the outcome of one flow.
@@ -97,13 +114,15 @@ var errBadPath = errors.New("bad flow path")
 // outbox, so a mail directory only makes sense with an external server.
 var errMailDirWithoutServer = errors.New("--mail-dir is for an external server (--server); the in-process server's mail is read from its outbox")
 
-// Run runs the flows found in paths (.txtar files, or directories whose
-// *.txtar files are taken in name order), writes the report and returns the
-// summary. The error is about the run itself (bad path, no flows, report not
-// written); failed flows are in the Summary.
-func Run(ctx context.Context, paths []string, opts Options) (Summary, error) {
+// RunFlows runs the flows found in paths (.txtar files, or directories
+// whose *.txtar files are taken in name order), writes the report and
+// returns the summary. The error is about the run itself (bad path, no
+// flows, report not written); failed flows are in the Summary. The zero
+// Options run every flow against its own in-process compat server with the
+// vsauth CLI in-process; Run is the same for go test.
+func RunFlows(ctx context.Context, paths []string, opts Options) (Summary, error) {
 	if opts.CLI == nil {
-		return Summary{}, errors.New("harness: Options.CLI is required")
+		opts.CLI = inprocessCLI
 	}
 	if opts.Profile == "" {
 		opts.Profile = server.Compat
@@ -340,8 +359,19 @@ func (t *flowT) result(file string) Case {
 	}
 	if t.failed {
 		c.Failure = failureMessage(c.Log)
+		if last := t.flow.lastOutput(); last.cmd != "" {
+			c.Log += strings.TrimRight(red.Replace(fmt.Sprintf("\n--- output of the last command: %s\n[stdout]\n%s[stderr]\n%s",
+				last.cmd, withNewline(last.stdout), withNewline(last.stderr))), "\n")
+		}
 	}
 	return c
+}
+
+func withNewline(s string) string {
+	if s != "" && !strings.HasSuffix(s, "\n") {
+		return s + "\n"
+	}
+	return s
 }
 
 // failureMessage picks the FAIL lines testscript wrote from a log, or its

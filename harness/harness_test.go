@@ -25,6 +25,7 @@ import (
 //	echo WORDS…            prints the words
 //	exit N                 prints "exiting" on stderr and returns N
 //	cat                    copies stdin to stdout
+//	count FILE N           counts calls in FILE, fails below N
 //	now                    prints the clock's Unix time, or "wall"
 //	keyring set|get V      uses the flow's keyring
 //	http METHOD PATH [BODY [TOKEN]]
@@ -42,6 +43,20 @@ func fakeCLI(ctx context.Context, args []string, e harness.CLIEnv) int {
 		n, _ := strconv.Atoi(args[1])
 		fmt.Fprintln(e.Stderr, "exiting")
 		return n
+	case "count":
+		// count FILE N: adds one to the number in FILE of the work
+		// directory, prints it, and fails until it reaches N.
+		file := filepath.Join(e.Getenv("WORK"), args[1])
+		b, _ := os.ReadFile(file)
+		n, _ := strconv.Atoi(string(b))
+		n++
+		os.WriteFile(file, []byte(strconv.Itoa(n)), 0o644)
+		want, _ := strconv.Atoi(args[2])
+		if n < want {
+			fmt.Fprintln(e.Stderr, "not yet")
+			return 1
+		}
+		fmt.Fprintln(e.Stdout, n)
 	case "cat":
 		io.Copy(e.Stdout, e.Stdin)
 	case "now":
@@ -109,7 +124,7 @@ func run(t *testing.T, paths []string, opts harness.Options) (harness.Summary, s
 	if opts.CLI == nil {
 		opts.CLI = fakeCLI
 	}
-	sum, err := harness.Run(context.Background(), paths, opts)
+	sum, err := harness.RunFlows(context.Background(), paths, opts)
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out.String())
 	}
@@ -159,10 +174,11 @@ func TestRunReportsAndRedacts(t *testing.T) {
 	// The script line holds the token too, so it is redacted as well.
 	wantLog := "> vsauth echo token=[redacted:TOKEN]\n" +
 		"[stdout]\ntoken=[redacted:TOKEN]\n\n" +
-		"> capture TOKEN 'token=(\\S+)'\ncaptured TOKEN\n" +
+		"> capture TOKEN 'token=(\\S+)'\ncaptured TOKEN (secret: redacted in reports)\n" +
 		"> vsauth echo the token is $TOKEN\n[stdout]\nthe token is [redacted:TOKEN]\n\n" +
 		"> stdout 'nope'\n" +
-		"FAIL: " + wantFailure
+		"FAIL: " + wantFailure + "\n" +
+		"--- output of the last command: vsauth echo the token is [redacted:TOKEN]\n[stdout]\nthe token is [redacted:TOKEN]\n[stderr]"
 	if fail.Log != wantLog {
 		t.Errorf("Log =\n%s\nwant\n%s", fail.Log, wantLog)
 	}
@@ -222,11 +238,11 @@ func TestRunSelection(t *testing.T) {
 		t.Errorf("cases = %+v", sum.Cases)
 	}
 
-	_, err := harness.Run(context.Background(), []string{dir}, harness.Options{CLI: fakeCLI, Run: regexp.MustCompile(`nothing`)})
+	_, err := harness.RunFlows(context.Background(), []string{dir}, harness.Options{CLI: fakeCLI, Run: regexp.MustCompile(`nothing`)})
 	if err == nil || !strings.Contains(err.Error(), `no flow in `+dir+` matches --run "nothing"`) {
 		t.Errorf("err = %v", err)
 	}
-	_, err = harness.Run(context.Background(), []string{filepath.Join(dir, "missing")}, harness.Options{CLI: fakeCLI})
+	_, err = harness.RunFlows(context.Background(), []string{filepath.Join(dir, "missing")}, harness.Options{CLI: fakeCLI})
 	if err == nil || !os.IsNotExist(errorsUnwrapAll(err)) {
 		t.Errorf("err = %v", err)
 	}
@@ -263,7 +279,25 @@ func TestCommands(t *testing.T) {
 		{name: "nonzero-exit-fails", script: "vsauth exit 1\n", failure: "vsauth exited with status 1"},
 		{name: "unexpected-success", script: "! vsauth echo hi\n", failure: "vsauth succeeded unexpectedly"},
 		{name: "stdin-file", script: "vsauth cat <in.txt\ncmp stdout in.txt\n-- in.txt --\nline one\nline two\n"},
-		{name: "stdin-not-last", script: "vsauth cat <in.txt --flag\n-- in.txt --\nx\n", failure: "vsauth: <in.txt must be the last argument"},
+		{name: "stdin-anywhere", script: "vsauth <in.txt cat\nstdout '^x$'\nvsauth cat < in.txt --flag\nstdout '^x$'\n-- in.txt --\nx\n"},
+		{name: "stdin-twice", script: "vsauth cat <in.txt <in.txt\n-- in.txt --\nx\n", failure: "vsauth: standard input is redirected twice (<in.txt)"},
+		{name: "stdin-no-file", script: "vsauth cat <\n", failure: "vsauth: < needs a file name"},
+		{name: "json-eq", script: "vsauth echo '{\"id\":12,\"ok\":true,\"p\":{\"name\":\"x y\",\"n\":null}}'\njson id == 12\njson ok == true\njson p.name == 'x y'\njson p.n == null\njson id != 13\njson p.name exists\n! json p.other exists\n"},
+		{name: "json-mismatch", script: "vsauth echo '{\"ok\":false}'\njson ok == true\n", failure: "json ok: got false, want true"},
+		{name: "json-ne-mismatch", script: "vsauth echo '{\"ok\":false}'\njson ok != false\n", failure: "json ok: got false, want anything else"},
+		{name: "json-missing", script: "vsauth echo '{\"ok\":false}'\njson nope == 1\n", failure: "json nope: stdout: no field \"nope\" on path nope"},
+		{name: "json-not-exists", script: "vsauth echo '{\"ok\":false}'\n! json ok exists\n", failure: "json ok: the field exists in stdout"},
+		{name: "json-not-json", script: "vsauth echo hello\njson ok exists\n", failure: "json ok: stdout: not JSON: invalid character 'h' looking for beginning of value"},
+		{name: "json-usage", script: "vsauth echo '{}'\njson ok = 1\n", failure: "usage: json [-stderr] PATH (== VALUE | != VALUE | exists)"},
+		{name: "vars", script: "env A=same\nenv B=same\nenv C=other\nvars A == B\nvars A != C\n"},
+		{name: "vars-differ", script: "env A=secret-one\nenv B=secret-two\nvars A == B\n", failure: "vars: A and B differ"},
+		{name: "vars-unset", script: "env A=x\nvars A == NOPE\n", failure: "vars: NOPE is not set"},
+		{name: "write", script: "vsauth echo 12345678\ncapture -secret CODE\nwrite code.txt $CODE\nvsauth cat <code.txt\nstdout '^12345678$'\n"},
+		{name: "eventually", script: "eventually -timeout 5s vsauth count n 3\nstdout '^3$'\n! stderr .\n"},
+		{name: "eventually-neg", script: "eventually ! vsauth exit 1\nstatus 1\n"},
+		{name: "eventually-timeout", script: "eventually -timeout 100ms vsauth exit 1\n", failure: "eventually: still failing after 100ms (2 attempts): vsauth exited with status 1"},
+		{name: "eventually-builtin", script: "eventually stdout x\n", failure: "eventually runs vsauth or mail lines, not stdout"},
+		{name: "failure-shows-last-output", script: "vsauth echo '{\"ok\":false}'\n# a new phase\njson ok == true\n", failure: "json ok: got false, want true"},
 		{name: "stdin-stdout", script: "vsauth echo piped\nvsauth cat <stdout\nstdout '^piped$'\n"},
 		{name: "capture-whole", script: "vsauth echo '  abc def  '\ncapture V\nvsauth echo [$V]\nstdout '^\\[abc def\\]$'\n"},
 		{name: "capture-regexp-no-group", script: "vsauth echo id 42\ncapture V '\\d+'\nvsauth echo $V\nstdout '^42$'\n"},
@@ -384,13 +418,13 @@ func TestExternalServer(t *testing.T) {
 	flows := map[string]string{
 		"vars":  "vsauth echo $SERVER\nstdout '^http://example.invalid:1$'\nvsauth now\nstdout '^wall$'\n[inprocess] stop\n[external] vsauth echo ok\n",
 		"mail":  "mail a@example.com\n",
-		"clock": "clock advance 1s\n",
+		"clock": "clock advance 50ms\nclock advance 11s\n",
 		"srv":   "server stop\n",
 	}
 	dir := writeFlows(t, flows)
 	sum, _ := run(t, []string{dir}, harness.Options{ServerURL: "http://example.invalid:1/"})
 	want := map[string]string{
-		"clock": "clock advance: the clock can only be moved for the in-process server (guard the line with [inprocess])",
+		"clock": "clock advance 11s: against an external server this is a real wait, at most 10s (guard the line with [inprocess])",
 		"mail":  "mail is read from the in-process server's outbox, or from --mail-dir with --server (guard the line with [mail])",
 		"srv":   "server stop: only the in-process server can be stopped and started (guard the line with [inprocess])",
 		"vars":  "",
@@ -521,7 +555,7 @@ func TestMailDir(t *testing.T) {
 	}
 
 	// Without an external server a mail directory makes no sense.
-	_, err = harness.Run(context.Background(), []string{writeFlows(t, flows)}, harness.Options{CLI: fakeCLI, MailDir: mailDir})
+	_, err = harness.RunFlows(context.Background(), []string{writeFlows(t, flows)}, harness.Options{CLI: fakeCLI, MailDir: mailDir})
 	if err == nil || err.Error() != "harness: --mail-dir is for an external server (--server); the in-process server's mail is read from its outbox" {
 		t.Errorf("Run with MailDir alone: %v", err)
 	}

@@ -2,6 +2,10 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -40,12 +44,19 @@ type Mailer interface {
 // in the hardened profile, as Keycloak's default maximum wait.
 const DefaultLoginLockMax = 15 * time.Minute
 
-// Config holds everything the server needs. Store, Mailer and SecretKey are
-// required; the rest have production defaults.
+// Config holds everything the server needs. Only Store is required; every
+// other field has a working default, so Config{Store: st} is a complete
+// server (see the package example).
 type Config struct {
-	Store     Store
-	Mailer    Mailer
-	SecretKey string // Django's SECRET_KEY: keys password-reset tokens
+	Store Store
+	// Mailer accepts outgoing mail; nil keeps it in the Store's outbox when
+	// the Store has one (store.SQLite does: read it back with ListMail),
+	// where nothing delivers it unless a mail.Deliverer runs.
+	Mailer Mailer
+	// SecretKey is Django's SECRET_KEY: it keys password-reset tokens. ""
+	// generates a random key from Rand, so reset links do not survive a
+	// restart; production servers set it.
+	SecretKey string
 
 	Profile Profile
 	// AllowedHosts are Django ALLOWED_HOSTS patterns: "example.com",
@@ -56,8 +67,10 @@ type Config struct {
 	// another count are upgraded on the next successful login.
 	PasswordIterations int
 
-	Clock  func() time.Time // the server never reads the wall clock itself
-	Rand   io.Reader        // salts, keys, codes and jwt secrets
+	// Clock is the server's only time source; nil means time.Now.
+	Clock func() time.Time
+	// Rand feeds salts, keys, codes and jwt secrets; nil means crypto/rand.
+	Rand   io.Reader
 	Logger *slog.Logger
 
 	// OTPThrottleFactor is django-otp 1.x's THROTTLE_FACTOR, used in the
@@ -98,7 +111,31 @@ const (
 // form bodies whole, so bodies of a few MiB must get its usual answers.
 const DefaultMaxBodyBytes = 10 << 20
 
-func (c *Config) setDefaults() {
+// errNoMailer: without a Mailer, mail goes to the Store's outbox, which a
+// Store need not have.
+var errNoMailer = errors.New("server: Config.Mailer is required when the Store has no mail outbox (EnqueueMail)")
+
+func (c *Config) setDefaults() error {
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
+	}
+	if c.SecretKey == "" {
+		var key [32]byte
+		if _, err := io.ReadFull(c.Rand, key[:]); err != nil {
+			return fmt.Errorf("server: generate a SecretKey: %w", err)
+		}
+		c.SecretKey = hex.EncodeToString(key[:])
+	}
+	if c.Mailer == nil {
+		q, ok := c.Store.(mail.Queue)
+		if !ok {
+			return errNoMailer
+		}
+		c.Mailer = mail.NewOutbox(q, mail.OutboxOptions{Clock: c.Clock, Rand: c.Rand, Logger: c.Logger})
+	}
 	if c.Profile == "" {
 		c.Profile = Compat
 	}
@@ -129,4 +166,5 @@ func (c *Config) setDefaults() {
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	return nil
 }

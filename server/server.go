@@ -41,20 +41,16 @@ type route struct {
 	html    http.HandlerFunc // non-API pages outside the contract
 }
 
-// New checks the configuration and builds the server.
+// New checks the configuration, fills in the defaults of the fields left
+// zero, and builds the server. Only Config.Store is required.
 func New(cfg Config) (*Server, error) {
-	cfg.setDefaults()
-	switch {
-	case cfg.Store == nil:
+	if cfg.Store == nil {
 		return nil, errors.New("server: Config.Store is required")
-	case cfg.Mailer == nil:
-		return nil, errors.New("server: Config.Mailer is required")
-	case cfg.SecretKey == "":
-		return nil, errors.New("server: Config.SecretKey is required")
-	case cfg.Clock == nil:
-		return nil, errors.New("server: Config.Clock is required")
-	case cfg.Rand == nil:
-		return nil, errors.New("server: Config.Rand is required")
+	}
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	switch {
 	case cfg.MaxBodyBytes < 0:
 		return nil, errors.New("server: Config.MaxBodyBytes must not be negative")
 	}

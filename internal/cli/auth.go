@@ -106,6 +106,11 @@ func loginRun(ctx context.Context, opts *loginOptions) error {
 		return err
 	}
 	first, err := c.Login(ctx, email, pw)
+	if client.IsInvalidCredentials(err) {
+		// A throttling server (vsauth hardened) refuses the right password
+		// in these same words while the account is locked.
+		return fmt.Errorf("login to %s failed: %w\nwrong email or password, or, on a server that throttles failed logins (vsauth --profile hardened), the account is locked for a while after failed attempts: try again later", base, err)
+	}
 	if err != nil {
 		return fmt.Errorf("login to %s failed: %w", base, err)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/virtualspaces/vsauth/harness"
 	"github.com/virtualspaces/vsauth/internal/tokenstore"
 )
 
@@ -56,6 +55,9 @@ type Deps struct {
 	// with its timeout. The SDK copies it, replaces its redirect policy and
 	// gives it the SDK's timeout when it has none (client.WithHTTPClient).
 	HTTPClient *http.Client
+	// Commands add commands to the tree: the harness, which runs this
+	// package's Main for every line of a flow and so cannot be imported here.
+	Commands []func(Deps) *cobra.Command
 }
 
 // usageError marks errors in how a command was called.
@@ -63,6 +65,10 @@ type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
+
+// UsageError marks err as a mistake in how a command was called: Main exits
+// with ExitUsage for it.
+func UsageError(err error) error { return usageError{err} }
 
 func usageErrorf(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
@@ -89,8 +95,9 @@ func NewRootCmd(d Deps) *cobra.Command {
 	root.AddCommand(newCmdLogin(a, nil), newCmdLogout(a), newCmdAuth(a), newCmdToken(a))
 	root.AddCommand(newCmdUser(a), newCmdPassword(a))
 	root.AddCommand(newCmdTOTP(a), newCmdRecovery(a))
-	root.AddCommand(harness.NewCmd(harness.CmdDeps{Out: d.IO.Out, ErrOut: d.IO.ErrOut, CLI: harnessCLI,
-		Usage: func(err error) error { return usageError{err} }}))
+	for _, cmd := range d.Commands {
+		root.AddCommand(cmd(d))
+	}
 	return root
 }
 
@@ -149,10 +156,4 @@ func DefaultDeps() Deps {
 		},
 		Getenv: os.Getenv,
 	}
-}
-
-// harnessCLI runs one vsauth command line of a harness flow in-process.
-func harnessCLI(ctx context.Context, args []string, e harness.CLIEnv) int {
-	return Main(ctx, args, Deps{IO: IOStreams{In: e.Stdin, Out: e.Stdout, ErrOut: e.Stderr},
-		Getenv: e.Getenv, Keyring: e.Keyring, Now: e.Now, ConfigDir: e.ConfigDir})
 }
