@@ -179,3 +179,9 @@ func TestASCIICase(t *testing.T) {
 }
 
 func totpCode(key string, at time.Time) (string, error) { return totp.Code(key, at, 6, 30) }
+
+func TestRedactURL(t *testing.T) {
+	if got := redactURL("postgres://bench:s3cret@127.0.0.1:5432/vsauth?sslmode=disable"); strings.Contains(got, "s3cret") || !strings.Contains(got, "bench:xxxxx@127.0.0.1") {
+		t.Errorf("redactURL = %q", got)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -151,7 +152,9 @@ func benchStore(ctx context.Context, cfg config, out io.Writer, logf func(string
 	srv, err := startServer(ctx, sr.Bin, []string{"--db", sr.DB, "--password-iterations", fmt.Sprint(cfg.Iterations)}, nil, cfg.PprofDir != "", 60*time.Second)
 	if err != nil {
 		if isPG {
-			fmt.Fprintf(out, "%s: skipped, `vsauth server --db postgres://…` refused: %s\n\n", sr.Name, firstLine(err.Error()))
+			// The URL may carry a password: it never reaches the output.
+			msg := strings.ReplaceAll(err.Error(), sr.DB, redactURL(sr.DB))
+			fmt.Fprintf(out, "%s: skipped, `vsauth server --db postgres://…` refused:\n%s\n\n", sr.Name, msg)
 			return errSkipped
 		}
 		return err
@@ -433,7 +436,11 @@ func asciiCase(s string, upper bool) string {
 	return string(b)
 }
 
-func firstLine(s string) string {
-	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
-	return l
+// redactURL hides the password of a database URL.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "postgres://…"
+	}
+	return u.Redacted()
 }

@@ -83,7 +83,7 @@ func startServer(ctx context.Context, bin string, args []string, env []string, p
 				p.PprofURL = u[1]
 			}
 		case <-p.done:
-			return nil, fmt.Errorf("vsauth server %s exited: %v\n%s", strings.Join(args[1:], " "), p.waitErr, p.log)
+			return nil, fmt.Errorf("vsauth server exited (%v):\n%s", p.waitErr, p.log)
 		case <-deadline.C:
 			p.stop()
 			return nil, fmt.Errorf("vsauth server not ready after %s\n%s", timeout, p.log)
