@@ -40,6 +40,7 @@ type serverOptions struct {
 	OutboxRetention time.Duration
 	MaxBodyBytes    int64
 	Limits          httpserver.Limits
+	PprofAddr       string // hidden --pprof-addr; empty: off
 
 	// ready, when set, receives the base URL once the server listens (tests).
 	ready func(baseURL string)
@@ -73,6 +74,7 @@ process list). Without a secret key one is generated once and kept in the databa
 			opts.Profile = v.GetString("profile")
 			opts.LoginLockMax = v.GetDuration("login-lock-max")
 			opts.MaxBodyBytes = v.GetInt64("max-body-bytes")
+			opts.PprofAddr, _ = c.Flags().GetString("pprof-addr")
 			if _, ok := server.ParseProfile(opts.Profile); !ok {
 				return usageErrorf("--profile must be compat or hardened, not %q", opts.Profile)
 			}
@@ -125,6 +127,8 @@ process list). Without a secret key one is generated once and kept in the databa
 		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	}
 	addLimitFlags(cmd, v)
+	f.String("pprof-addr", "", "serve net/http/pprof on this loopback address (for bench/)")
+	_ = f.MarkHidden("pprof-addr")
 	return cmd
 }
 
@@ -215,6 +219,14 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	}()
 	// The pruner stops before the deferred Close of the store.
 	defer func() { cancel(); <-pruned }()
+	if opts.PprofAddr != "" {
+		stopPprof, err := startPprof(opts.PprofAddr, logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopPprof()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 
