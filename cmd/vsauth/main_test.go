@@ -81,6 +81,7 @@ func TestKilledServerKeepsAcknowledgedWrites(t *testing.T) {
 	c := &http.Client{Timeout: 5 * time.Second}
 	var acked []string
 	done := make(chan struct{})
+	first := make(chan struct{}) // closed at the first acknowledgement
 	go func() {
 		defer close(done)
 		for i := 0; i < 400; i++ {
@@ -91,10 +92,18 @@ func TestKilledServerKeepsAcknowledgedWrites(t *testing.T) {
 			}
 			if status == http.StatusCreated {
 				acked = append(acked, email)
+				if len(acked) == 1 {
+					close(first)
+				}
 			}
 		}
 	}()
-	time.Sleep(300 * time.Millisecond)
+	// Kill in the middle of the stream, however slow the machine is.
+	select {
+	case <-first:
+	case <-time.After(10 * time.Second):
+	}
+	time.Sleep(200 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -56,6 +57,18 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		// waiting on busy_timeout.
 		db.SetMaxOpenConns(1)
 		db.SetMaxIdleConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+	} else {
+		// A new SQLite connection costs a file open, the PRAGMAs and a parse of
+		// the whole schema, which under load was most of an authenticated
+		// request (database/sql keeps only 2 idle connections by default). Keep
+		// a fixed set and reuse it: under WAL the readers run in parallel, and
+		// writers queue on writeSem whatever the pool. The cap also bounds the
+		// open files a flood of requests can cost.
+		n := max(4, 2*runtime.GOMAXPROCS(0))
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
 	}
