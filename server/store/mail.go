@@ -62,19 +62,17 @@ func (s *SQLite) EnqueueMail(ctx context.Context, m Mail) (Mail, error) {
 // insertMail adds m to the outbox through q (the database or a transaction
 // that queues the message with other changes) and returns its id.
 func insertMail(ctx context.Context, q interface {
-	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, m Mail) (int64, error) {
 	raw := m.Raw
 	if raw == nil {
 		raw = []byte{} // the column is NOT NULL
 	}
-	res, err := q.ExecContext(ctx,
-		`INSERT INTO vsauth_mail_outbox (created_at, from_addr, to_addr, subject, raw, sent_at, attempts, last_error, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		formatDjangoTime(m.CreatedAt), m.From, m.To, m.Subject, raw, timeArg(m.SentAt), m.Attempts, m.LastError, timeArg(m.NextAttempt))
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+	var id int64
+	err := q.QueryRowContext(ctx,
+		`INSERT INTO vsauth_mail_outbox (created_at, from_addr, to_addr, subject, raw, sent_at, attempts, last_error, next_attempt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		formatDjangoTime(m.CreatedAt), m.From, m.To, m.Subject, raw, timeArg(m.SentAt), m.Attempts, m.LastError, timeArg(m.NextAttempt)).Scan(&id)
+	return id, err
 }
 
 // PendingMail returns up to limit (all if limit <= 0) unsent messages whose next
@@ -86,7 +84,7 @@ func (s *SQLite) PendingMail(ctx context.Context, now time.Time, limit int) ([]M
 	// Django-form datetimes compare correctly as text: the fixed-width part comes
 	// first, and a value without a fraction is a prefix of the same second with one.
 	mails, err := s.queryMail(ctx,
-		`SELECT `+mailColumns+` FROM vsauth_mail_outbox WHERE sent_at IS NULL AND (next_attempt IS NULL OR next_attempt <= ?) ORDER BY id LIMIT ?`,
+		`SELECT `+mailColumns+` FROM vsauth_mail_outbox WHERE sent_at IS NULL AND (next_attempt IS NULL OR next_attempt <= $1) ORDER BY id LIMIT $2`,
 		formatDjangoTime(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: read pending mail: %w", err)
@@ -97,7 +95,7 @@ func (s *SQLite) PendingMail(ctx context.Context, now time.Time, limit int) ([]M
 // MarkMailSent records that message id was delivered at at. ErrNotFound if no
 // such message.
 func (s *SQLite) MarkMailSent(ctx context.Context, id int64, at time.Time) error {
-	res, err := s.exec(ctx, `UPDATE vsauth_mail_outbox SET sent_at = ? WHERE id = ?`, formatDjangoTime(at), id)
+	res, err := s.exec(ctx, `UPDATE vsauth_mail_outbox SET sent_at = $1 WHERE id = $2`, formatDjangoTime(at), id)
 	if err != nil {
 		return fmt.Errorf("store: mark mail %d sent: %w", id, err)
 	}
@@ -107,7 +105,7 @@ func (s *SQLite) MarkMailSent(ctx context.Context, id int64, at time.Time) error
 // MarkMailFailed records a failed delivery attempt of message id: attempts+1,
 // the error text and when to try next. ErrNotFound if no such message.
 func (s *SQLite) MarkMailFailed(ctx context.Context, id int64, errText string, next time.Time) error {
-	res, err := s.exec(ctx, `UPDATE vsauth_mail_outbox SET attempts = attempts + 1, last_error = ?, next_attempt = ? WHERE id = ?`, errText, formatDjangoTime(next), id)
+	res, err := s.exec(ctx, `UPDATE vsauth_mail_outbox SET attempts = attempts + 1, last_error = $1, next_attempt = $2 WHERE id = $3`, errText, formatDjangoTime(next), id)
 	if err != nil {
 		return fmt.Errorf("store: mark mail %d failed: %w", id, err)
 	}
@@ -125,15 +123,15 @@ func (s *SQLite) ListMail(ctx context.Context) ([]Mail, error) {
 
 // MailByID returns message id of the outbox, or ErrNotFound.
 func (s *SQLite) MailByID(ctx context.Context, id int64) (Mail, error) {
-	m, err := scanMail(s.db.QueryRowContext(ctx, `SELECT `+mailColumns+` FROM vsauth_mail_outbox WHERE id = ?`, id))
+	m, err := scanMail(s.db.QueryRowContext(ctx, `SELECT `+mailColumns+` FROM vsauth_mail_outbox WHERE id = $1`, id))
 	return readOne(m, err, "mail %d", id)
 }
 
 // The two prune statements; each is served by an index (vsauth_mail_outbox_sent,
 // vsauth_mail_outbox_created), since a scan would read every raw message.
 const (
-	pruneSentMail = `DELETE FROM vsauth_mail_outbox WHERE sent_at IS NOT NULL AND sent_at < ?1`
-	pruneAllMail  = pruneSentMail + ` OR sent_at IS NULL AND created_at < ?1`
+	pruneSentMail = `DELETE FROM vsauth_mail_outbox WHERE sent_at IS NOT NULL AND sent_at < $1`
+	pruneAllMail  = pruneSentMail + ` OR sent_at IS NULL AND created_at < $1`
 )
 
 // PruneMail deletes the messages delivered before before. With undelivered

@@ -16,7 +16,7 @@ const secretKeySetting = "secret_key"
 // callers, in this process or another, all get the same value.
 func (s *SQLite) SecretKey(ctx context.Context, generate func() (string, error)) (string, error) {
 	var key string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM vsauth_settings WHERE name = ?`, secretKeySetting).Scan(&key)
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM vsauth_settings WHERE name = $1`, secretKeySetting).Scan(&key)
 	switch {
 	case err == nil:
 		return key, nil
@@ -24,7 +24,7 @@ func (s *SQLite) SecretKey(ctx context.Context, generate func() (string, error))
 		return "", fmt.Errorf("store: read secret key: %w", err)
 	}
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT value FROM vsauth_settings WHERE name = ?`, secretKeySetting).Scan(&key)
+		err := tx.QueryRowContext(ctx, `SELECT value FROM vsauth_settings WHERE name = $1`, secretKeySetting).Scan(&key)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -34,7 +34,7 @@ func (s *SQLite) SecretKey(ctx context.Context, generate func() (string, error))
 		if key == "" {
 			return errors.New("generate: empty secret")
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO vsauth_settings (name, value) VALUES (?, ?)`, secretKeySetting, key)
+		_, err = tx.ExecContext(ctx, `INSERT INTO vsauth_settings (name, value) VALUES ($1, $2)`, secretKeySetting, key)
 		return err
 	})
 	if err != nil {

@@ -275,7 +275,7 @@ func execEach(ctx context.Context, tx *sql.Tx, userID int64, stmts ...string) er
 }
 
 func userExists(ctx context.Context, tx *sql.Tx, userID int64) error {
-	ok, err := exists(ctx, tx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)`, userID)
+	ok, err := exists(ctx, tx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)`, userID)
 	if err != nil {
 		return fmt.Errorf("look up user %d: %w", userID, err)
 	}

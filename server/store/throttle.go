@@ -34,7 +34,7 @@ type Claim struct {
 func (s *SQLite) ClaimLoginAttempt(ctx context.Context, userID int64, now time.Time, rule ThrottleRule) (Claim, error) {
 	var c Claim
 	err := s.userTx(ctx, userID, fmt.Sprintf("claim login attempt of user %d", userID), func(tx *sql.Tx) error {
-		th, err := scanThrottle(tx.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = ?`, userID))
+		th, err := scanThrottle(tx.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = $1`, userID))
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read throttle: %w", err)
 		}
@@ -42,7 +42,7 @@ func (s *SQLite) ClaimLoginAttempt(ctx context.Context, userID int64, now time.T
 			return nil
 		}
 		_, err = tx.ExecContext(ctx,
-			`INSERT INTO vsauth_login_throttle (user_id, failure_count, failure_timestamp) VALUES (?, 1, ?)
+			`INSERT INTO vsauth_login_throttle (user_id, failure_count, failure_timestamp) VALUES ($1, 1, $2)
 			ON CONFLICT (user_id) DO UPDATE SET failure_count = failure_count + 1, failure_timestamp = excluded.failure_timestamp`,
 			userID, formatDjangoTime(now))
 		if err != nil {
@@ -69,7 +69,7 @@ func (s *SQLite) claimDeviceAttempt(ctx context.Context, table, what string, id 
 	var c Claim
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		th, err := scanThrottle(tx.QueryRowContext(ctx,
-			fmt.Sprintf(`SELECT throttling_failure_count, throttling_failure_timestamp FROM %q WHERE id = ?`, table), id))
+			fmt.Sprintf(`SELECT throttling_failure_count, throttling_failure_timestamp FROM %q WHERE id = $1`, table), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("%s %d", what, id)
 		}
@@ -80,7 +80,7 @@ func (s *SQLite) claimDeviceAttempt(ctx context.Context, table, what string, id 
 			return nil
 		}
 		_, err = tx.ExecContext(ctx,
-			fmt.Sprintf(`UPDATE %q SET throttling_failure_count = throttling_failure_count + 1, throttling_failure_timestamp = ? WHERE id = ?`, table),
+			fmt.Sprintf(`UPDATE %q SET throttling_failure_count = throttling_failure_count + 1, throttling_failure_timestamp = $1 WHERE id = $2`, table),
 			formatDjangoTime(now), id)
 		if err != nil {
 			return fmt.Errorf("count attempt: %w", err)
@@ -108,7 +108,7 @@ func scanThrottle(r rowScanner) (Throttle, error) {
 // LoginThrottle returns the user's failed-login state, the zero Throttle if
 // there is none.
 func (s *SQLite) LoginThrottle(ctx context.Context, userID int64) (Throttle, error) {
-	t, err := scanThrottle(s.db.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = ?`, userID))
+	t, err := scanThrottle(s.db.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = $1`, userID))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Throttle{}, nil
@@ -120,7 +120,7 @@ func (s *SQLite) LoginThrottle(ctx context.Context, userID int64) (Throttle, err
 
 // ResetLoginThrottle forgets the user's failed logins.
 func (s *SQLite) ResetLoginThrottle(ctx context.Context, userID int64) error {
-	if _, err := s.exec(ctx, `DELETE FROM vsauth_login_throttle WHERE user_id = ?`, userID); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM vsauth_login_throttle WHERE user_id = $1`, userID); err != nil {
 		return fmt.Errorf("store: reset login throttle of user %d: %w", userID, err)
 	}
 	return nil

@@ -60,23 +60,20 @@ func (s *SQLite) CreateUser(ctx context.Context, u User) (User, error) {
 	}
 	var created User
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO users (password, last_login, is_superuser, email, is_active, is_admin, jwt_secret, date_joined) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.Password, timeArg(u.LastLogin), u.IsSuperuser, u.Email, u.IsActive, u.IsAdmin, secret, formatDjangoTime(u.DateJoined))
+		var id int64
+		err := tx.QueryRowContext(ctx,
+			`INSERT INTO users (password, last_login, is_superuser, email, is_active, is_admin, jwt_secret, date_joined) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			u.Password, timeArg(u.LastLogin), u.IsSuperuser, u.Email, u.IsActive, u.IsAdmin, secret, formatDjangoTime(u.DateJoined)).Scan(&id)
 		if isUniqueViolation(err) {
 			return ErrDuplicateEmail
 		}
 		if err != nil {
 			return fmt.Errorf("insert user: %w", err)
 		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("insert user: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) VALUES (NULL, '', NULL, ?)`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) VALUES (NULL, '', NULL, $1)`, id); err != nil {
 			return fmt.Errorf("insert profile of user %d: %w", id, err)
 		}
-		created, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+		created, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 		if err != nil {
 			return fmt.Errorf("read back user %d: %w", id, err)
 		}
@@ -93,18 +90,18 @@ func (s *SQLite) CreateUser(ctx context.Context, u User) (User, error) {
 
 // UserByID returns the user with primary key id, or ErrNotFound.
 func (s *SQLite) UserByID(ctx context.Context, id int64) (User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	return readOne(u, err, "user %d", id)
 }
 
 // UserByEmail returns the user whose email is exactly email (case-sensitive, as
 // the original's login lookup), or ErrNotFound.
 func (s *SQLite) UserByEmail(ctx context.Context, email string) (User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
 	return readOne(u, err, "user with that email")
 }
 
-const usersByEmailFoldQuery = `SELECT ` + userColumns + ` FROM users WHERE lower(email) = lower(?) ORDER BY id`
+const usersByEmailFoldQuery = `SELECT ` + userColumns + ` FROM users WHERE lower(email) = lower($1) ORDER BY id`
 
 // UsersByEmailFold returns, ordered by id, the users whose email equals email
 // ignoring ASCII case: Django's email__iexact on SQLite, which is LIKE with the
@@ -144,25 +141,22 @@ type PasswordUpdate struct {
 // nothing, when the user is gone or, with ExpectHash, when the stored hash has
 // changed meanwhile.
 func (s *SQLite) UpdatePassword(ctx context.Context, userID int64, u PasswordUpdate) (bool, error) {
-	query := `UPDATE users SET password = ?`
 	args := []any{u.NewHash}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	query := `UPDATE users SET password = $1`
 	if u.LastLogin != nil {
-		query += `, last_login = ?`
-		args = append(args, timeArg(u.LastLogin))
+		query += `, last_login = ` + arg(timeArg(u.LastLogin))
 	}
 	if u.NewJWTSecret != "" {
 		secret, err := uuidToDB(u.NewJWTSecret)
 		if err != nil {
 			return false, fmt.Errorf("store: update password of user %d: jwt secret: %w", userID, err)
 		}
-		query += `, jwt_secret = ?`
-		args = append(args, secret)
+		query += `, jwt_secret = ` + arg(secret)
 	}
-	query += ` WHERE id = ?`
-	args = append(args, userID)
+	query += ` WHERE id = ` + arg(userID)
 	if u.ExpectHash != "" {
-		query += ` AND password = ?`
-		args = append(args, u.ExpectHash)
+		query += ` AND password = ` + arg(u.ExpectHash)
 	}
 	var done bool
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -175,7 +169,7 @@ func (s *SQLite) UpdatePassword(ctx context.Context, userID int64, u PasswordUpd
 			return err
 		}
 		done = true
-		_, err = tx.ExecContext(ctx, `DELETE FROM vsauth_login_throttle WHERE user_id = ?`, userID)
+		_, err = tx.ExecContext(ctx, `DELETE FROM vsauth_login_throttle WHERE user_id = $1`, userID)
 		return err
 	})
 	if err != nil {
@@ -191,7 +185,7 @@ func (s *SQLite) SetJWTSecret(ctx context.Context, userID int64, secret string) 
 	if err != nil {
 		return fmt.Errorf("store: set jwt secret of user %d: %w", userID, err)
 	}
-	res, err := s.exec(ctx, `UPDATE users SET jwt_secret = ? WHERE id = ?`, stored, userID)
+	res, err := s.exec(ctx, `UPDATE users SET jwt_secret = $1 WHERE id = $2`, stored, userID)
 	if err != nil {
 		return fmt.Errorf("store: set jwt secret of user %d: %w", userID, err)
 	}
@@ -226,18 +220,18 @@ func djangoUserLinks() []string {
 func (s *SQLite) DeleteUser(ctx context.Context, userID int64) error {
 	return s.userTx(ctx, userID, fmt.Sprintf("delete user %d", userID), func(tx *sql.Tx) error {
 		stmts := []string{
-			`DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = ?)`,
-			`DELETE FROM otp_static_staticdevice WHERE user_id = ?`,
-			`DELETE FROM otp_totp_totpdevice WHERE user_id = ?`,
-			`DELETE FROM account_profile WHERE user_id = ?`,
-			`DELETE FROM vsauth_login_throttle WHERE user_id = ?`,
-			`DELETE FROM vsauth_reset_mail_limit WHERE user_id = ?`,
+			`DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = $1)`,
+			`DELETE FROM otp_static_staticdevice WHERE user_id = $1`,
+			`DELETE FROM otp_totp_totpdevice WHERE user_id = $1`,
+			`DELETE FROM account_profile WHERE user_id = $1`,
+			`DELETE FROM vsauth_login_throttle WHERE user_id = $1`,
+			`DELETE FROM vsauth_reset_mail_limit WHERE user_id = $1`,
 		}
 		for _, table := range djangoUserLinks() {
 			// The column is found from the foreign key: Django names it after the
 			// model (customuser_id in the many-to-many tables, user_id elsewhere).
 			// No rows means no such table.
-			rows, err := tx.QueryContext(ctx, `SELECT "from" FROM pragma_foreign_key_list(?) WHERE "table" = 'users'`, table)
+			rows, err := tx.QueryContext(ctx, `SELECT "from" FROM pragma_foreign_key_list($1) WHERE "table" = 'users'`, table)
 			if err != nil {
 				return fmt.Errorf("inspect table %s: %w", table, err)
 			}
@@ -255,10 +249,10 @@ func (s *SQLite) DeleteUser(ctx context.Context, userID int64) error {
 				return fmt.Errorf("inspect table %s: %w", table, err)
 			}
 			for _, c := range cols {
-				stmts = append(stmts, fmt.Sprintf(`DELETE FROM %q WHERE %q = ?`, table, c))
+				stmts = append(stmts, fmt.Sprintf(`DELETE FROM %q WHERE %q = $1`, table, c))
 			}
 		}
-		stmts = append(stmts, `DELETE FROM users WHERE id = ?`)
+		stmts = append(stmts, `DELETE FROM users WHERE id = $1`)
 		return execEach(ctx, tx, userID, stmts...)
 	})
 }
@@ -266,7 +260,7 @@ func (s *SQLite) DeleteUser(ctx context.Context, userID int64) error {
 // Profile returns the user's account_profile row, or nil, nil when there is none
 // (users created by the original before profiles existed, or an unknown user).
 func (s *SQLite) Profile(ctx context.Context, userID int64) (*Profile, error) {
-	p, err := scanProfile(s.db.QueryRowContext(ctx, `SELECT display_name, profile_image, about FROM account_profile WHERE user_id = ?`, userID))
+	p, err := scanProfile(s.db.QueryRowContext(ctx, `SELECT display_name, profile_image, about FROM account_profile WHERE user_id = $1`, userID))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
@@ -307,21 +301,21 @@ type ProfileUpdate struct {
 func (s *SQLite) UpdateProfile(ctx context.Context, userID int64, u ProfileUpdate) (*Profile, error) {
 	var p *Profile
 	err := s.userTx(ctx, userID, fmt.Sprintf("update profile of user %d", userID), func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) SELECT NULL, '', NULL, ? WHERE NOT EXISTS (SELECT 1 FROM account_profile WHERE user_id = ?)`, userID, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) SELECT NULL, '', NULL, $1 WHERE NOT EXISTS (SELECT 1 FROM account_profile WHERE user_id = $2)`, userID, userID); err != nil {
 			return fmt.Errorf("create profile: %w", err)
 		}
 		if u.SetDisplayName {
-			if _, err := tx.ExecContext(ctx, `UPDATE account_profile SET display_name = ? WHERE user_id = ?`, nullString(u.DisplayName), userID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE account_profile SET display_name = $1 WHERE user_id = $2`, nullString(u.DisplayName), userID); err != nil {
 				return fmt.Errorf("update display_name: %w", err)
 			}
 		}
 		if u.SetAbout {
-			if _, err := tx.ExecContext(ctx, `UPDATE account_profile SET about = ? WHERE user_id = ?`, nullString(u.About), userID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE account_profile SET about = $1 WHERE user_id = $2`, nullString(u.About), userID); err != nil {
 				return fmt.Errorf("update about: %w", err)
 			}
 		}
 		var err error
-		p, err = scanProfile(tx.QueryRowContext(ctx, `SELECT display_name, profile_image, about FROM account_profile WHERE user_id = ?`, userID))
+		p, err = scanProfile(tx.QueryRowContext(ctx, `SELECT display_name, profile_image, about FROM account_profile WHERE user_id = $1`, userID))
 		if err != nil {
 			return fmt.Errorf("read back profile: %w", err)
 		}
