@@ -64,7 +64,7 @@ var errDryRun = errors.New("dry run")
 // transaction, and returns the audit entry (with ID 0 for a dry run, which
 // changes nothing). ErrNotFound if the user does not exist; ErrChanged if a
 // set-password lost its race.
-func (s *SQLite) Administer(ctx context.Context, req AdminRequest) (AuditEntry, error) {
+func (s *DB) Administer(ctx context.Context, req AdminRequest) (AuditEntry, error) {
 	e := AuditEntry{At: req.At.UTC().Truncate(time.Microsecond), Actor: req.Actor, Action: req.Action, UserID: req.UserID, Reason: req.Reason, Changes: map[string]int{}}
 	var secret string
 	if req.NewJWTSecret != "" {
@@ -212,7 +212,7 @@ type AuditFilter struct {
 }
 
 // Audit returns the entries f selects, oldest first.
-func (s *SQLite) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+func (s *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
 	var (
 		where []string
 		args  []any

@@ -122,13 +122,13 @@ func failed(_ Claim, err error) error { return err }
 // allVersions is every migration version, as migrationVersions lists them.
 func allVersions() string {
 	var v []string
-	for _, m := range migrations() {
+	for _, m := range sqliteMigrations() {
 		v = append(v, strconv.Itoa(m.version))
 	}
 	return strings.Join(v, ",")
 }
 
 func latestVersion() int {
-	steps := migrations()
+	steps := sqliteMigrations()
 	return steps[len(steps)-1].version
 }

@@ -108,9 +108,11 @@ func TestMailOutbox(t *testing.T) {
 		t.Errorf("raw mail = %q", raw)
 	}
 
+	// Claims for no time (until = now) leave the messages due, so that
+	// each call sees what is pending.
 	pending := func(now time.Time, limit int) []int64 {
 		t.Helper()
-		ms, err := s.PendingMail(ctx, now, limit)
+		ms, err := s.ClaimMail(ctx, now, now, limit)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,14 +158,17 @@ func TestMailOutbox(t *testing.T) {
 
 	m2, err := s.MailByID(ctx, 2)
 	want2 := queued[1]
-	want2.Attempts, want2.LastError, want2.NextAttempt = 2, "421 try later", &retry
+	lastClaim := tests[len(tests)-1].now
+	want2.Attempts, want2.LastError, want2.NextAttempt = 2, "421 try later", &lastClaim
 	if err != nil || !reflect.DeepEqual(m2, want2) {
 		t.Errorf("failed mail = %+v, %v\nwant %+v", m2, err, want2)
 	}
 	all, err := s.ListMail(ctx)
 	want1 := queued[0]
-	want1.SentAt = &sentAt
-	if err != nil || !reflect.DeepEqual(all, []Mail{want1, want2, queued[2]}) {
+	want1.SentAt, want1.NextAttempt = &sentAt, &base
+	want3 := queued[2]
+	want3.NextAttempt = &lastClaim
+	if err != nil || !reflect.DeepEqual(all, []Mail{want1, want2, want3}) {
 		t.Errorf("ListMail = %+v, %v", all, err)
 	}
 

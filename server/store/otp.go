@@ -23,14 +23,14 @@ func scanTOTPDevice(r rowScanner) (TOTPDevice, error) {
 }
 
 // TOTPDevice returns the TOTP device with primary key id, or ErrNotFound.
-func (s *SQLite) TOTPDevice(ctx context.Context, id int64) (TOTPDevice, error) {
+func (s *DB) TOTPDevice(ctx context.Context, id int64) (TOTPDevice, error) {
 	d, err := scanTOTPDevice(s.db.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE id = $1`, id))
 	return readOne(d, err, "TOTP device %d", id)
 }
 
 // FirstTOTPDevice returns the user's TOTP device with the lowest id, confirmed or
 // not (the original's get_user_totp_device), or ErrNotFound.
-func (s *SQLite) FirstTOTPDevice(ctx context.Context, userID int64) (TOTPDevice, error) {
+func (s *DB) FirstTOTPDevice(ctx context.Context, userID int64) (TOTPDevice, error) {
 	d, err := scanTOTPDevice(s.db.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE user_id = $1 ORDER BY id LIMIT 1`, userID))
 	return readOne(d, err, "TOTP device of user %d", userID)
 }
@@ -40,7 +40,7 @@ func (s *SQLite) FirstTOTPDevice(ctx context.Context, userID int64) (TOTPDevice,
 // stored row with created true. The check and the insert share one write
 // transaction, so concurrent callers create a single device. ErrNotFound if the
 // user does not exist.
-func (s *SQLite) CreateTOTPDeviceIfNone(ctx context.Context, d TOTPDevice) (dev TOTPDevice, created bool, err error) {
+func (s *DB) CreateTOTPDeviceIfNone(ctx context.Context, d TOTPDevice) (dev TOTPDevice, created bool, err error) {
 	err = s.userTx(ctx, d.UserID, fmt.Sprintf("create TOTP device for user %d", d.UserID), func(tx *sql.Tx) error {
 		existing, err := scanTOTPDevice(tx.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE user_id = $1 ORDER BY id LIMIT 1`, d.UserID))
 		if err == nil {
@@ -75,7 +75,7 @@ func (s *SQLite) CreateTOTPDeviceIfNone(ctx context.Context, d TOTPDevice) (dev 
 // last_t and drift of prev, the state the code was checked against; false means
 // another request changed it first (perhaps with this very code), and the caller
 // must treat the code as failed.
-func (s *SQLite) RecordTOTPSuccess(ctx context.Context, prev TOTPDevice, lastT int64, drift int) (bool, error) {
+func (s *DB) RecordTOTPSuccess(ctx context.Context, prev TOTPDevice, lastT int64, drift int) (bool, error) {
 	res, err := s.exec(ctx,
 		`UPDATE otp_totp_totpdevice SET last_t = $1, drift = $2, confirmed = true, throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE id = $3 AND last_t = $4 AND drift = $5`,
 		lastT, drift, prev.ID, prev.LastT, prev.Drift)
@@ -104,14 +104,14 @@ func scanStaticDevice(r rowScanner) (StaticDevice, error) {
 }
 
 // StaticDevice returns the static device with primary key id, or ErrNotFound.
-func (s *SQLite) StaticDevice(ctx context.Context, id int64) (StaticDevice, error) {
+func (s *DB) StaticDevice(ctx context.Context, id int64) (StaticDevice, error) {
 	d, err := scanStaticDevice(s.db.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE id = $1`, id))
 	return readOne(d, err, "static device %d", id)
 }
 
 // FirstStaticDevice returns the user's static device with the lowest id, or
 // ErrNotFound.
-func (s *SQLite) FirstStaticDevice(ctx context.Context, userID int64) (StaticDevice, error) {
+func (s *DB) FirstStaticDevice(ctx context.Context, userID int64) (StaticDevice, error) {
 	d, err := scanStaticDevice(s.db.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE user_id = $1 ORDER BY id LIMIT 1`, userID))
 	return readOne(d, err, "static device of user %d", userID)
 }
@@ -120,7 +120,7 @@ func (s *SQLite) FirstStaticDevice(ctx context.Context, userID int64) (StaticDev
 // "Static", confirmed) if there is none, and replaces all its tokens with tokens,
 // in one transaction. An existing device is otherwise left as it is. ErrNotFound
 // if the user does not exist.
-func (s *SQLite) ReplaceStaticTokens(ctx context.Context, userID int64, tokens []string) (StaticDevice, error) {
+func (s *DB) ReplaceStaticTokens(ctx context.Context, userID int64, tokens []string) (StaticDevice, error) {
 	var dev StaticDevice
 	err := s.userTx(ctx, userID, fmt.Sprintf("replace static tokens of user %d", userID), func(tx *sql.Tx) error {
 		var err error
@@ -155,7 +155,7 @@ func (s *SQLite) ReplaceStaticTokens(ctx context.Context, userID int64, tokens [
 }
 
 // StaticTokens returns the device's remaining tokens in creation order.
-func (s *SQLite) StaticTokens(ctx context.Context, deviceID int64) ([]string, error) {
+func (s *DB) StaticTokens(ctx context.Context, deviceID int64) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT token FROM otp_static_statictoken WHERE device_id = $1 ORDER BY id`, deviceID)
 	if err != nil {
 		return nil, fmt.Errorf("store: read tokens of static device %d: %w", deviceID, err)
@@ -179,7 +179,7 @@ func (s *SQLite) StaticTokens(ctx context.Context, deviceID int64) ([]string, er
 // is case-sensitive) and, if it did, resets the device's throttle, in one
 // transaction. It reports whether a row was consumed: of several concurrent
 // callers with the same token, exactly one gets true.
-func (s *SQLite) UseStaticToken(ctx context.Context, deviceID int64, token string) (bool, error) {
+func (s *DB) UseStaticToken(ctx context.Context, deviceID int64, token string) (bool, error) {
 	var used bool
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM otp_static_statictoken WHERE id = (SELECT id FROM otp_static_statictoken WHERE device_id = $1 AND token = $2 ORDER BY id LIMIT 1)`, deviceID, token)
@@ -207,7 +207,7 @@ func (s *SQLite) UseStaticToken(ctx context.Context, deviceID int64, token strin
 
 // HasConfirmedDevice reports whether the user has a confirmed TOTP device or a
 // confirmed static device.
-func (s *SQLite) HasConfirmedDevice(ctx context.Context, userID int64) (bool, error) {
+func (s *DB) HasConfirmedDevice(ctx context.Context, userID int64) (bool, error) {
 	ok, err := exists(ctx, s.db,
 		`SELECT EXISTS (SELECT 1 FROM otp_totp_totpdevice WHERE user_id = $1 AND confirmed) OR EXISTS (SELECT 1 FROM otp_static_staticdevice WHERE user_id = $2 AND confirmed)`,
 		userID, userID)
@@ -221,7 +221,7 @@ func (s *SQLite) HasConfirmedDevice(ctx context.Context, userID int64) (bool, er
 // the confirmed ones) with their static tokens, and rotates jwt_secret to
 // newJWTSecret (hyphenated form) when it is not empty, in one transaction.
 // ErrNotFound if the user does not exist.
-func (s *SQLite) DeleteDevices(ctx context.Context, userID int64, confirmedOnly bool, newJWTSecret string) error {
+func (s *DB) DeleteDevices(ctx context.Context, userID int64, confirmedOnly bool, newJWTSecret string) error {
 	var secret string
 	if newJWTSecret != "" {
 		var err error

@@ -18,7 +18,7 @@ import (
 // The count stops at limit+1: once a window holds that many, further calls
 // write nothing (a flood costs no disk writes) and return 0, as they do when
 // the user does not exist.
-func (s *SQLite) CountResetMail(ctx context.Context, userID int64, now time.Time, window time.Duration, limit int) (int, error) {
+func (s *DB) CountResetMail(ctx context.Context, userID int64, now time.Time, window time.Duration, limit int) (int, error) {
 	unlock, err := s.lockWrite(ctx)
 	if err != nil {
 		return 0, err
@@ -47,7 +47,7 @@ func (s *SQLite) CountResetMail(ctx context.Context, userID int64, now time.Time
 
 // PruneResetMailCounts deletes the counts whose window started at or before
 // before (now minus the window): they no longer limit anything.
-func (s *SQLite) PruneResetMailCounts(ctx context.Context, before time.Time) (int64, error) {
+func (s *DB) PruneResetMailCounts(ctx context.Context, before time.Time) (int64, error) {
 	res, err := s.exec(ctx, `DELETE FROM vsauth_reset_mail_limit WHERE window_start <= $1`, formatDjangoTime(before))
 	if err != nil {
 		return 0, fmt.Errorf("store: prune reset mail counts: %w", err)
