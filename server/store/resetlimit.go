@@ -29,11 +29,11 @@ func (s *DB) CountResetMail(ctx context.Context, userID int64, now time.Time, wi
 	// Every expression of the UPDATE reads the row as it was.
 	var n int
 	err = s.db.QueryRowContext(ctx,
-		`INSERT INTO vsauth_reset_mail_limit (user_id, window_start, mail_count) SELECT id, $1, 1 FROM users WHERE id = $2 AND true
+		`INSERT INTO vsauth_reset_mail_limit AS l (user_id, window_start, mail_count) SELECT id, $1, 1 FROM users WHERE id = $2 AND true
 		ON CONFLICT (user_id) DO UPDATE SET
-			window_start = CASE WHEN window_start <= $3 THEN excluded.window_start ELSE window_start END,
-			mail_count = CASE WHEN window_start <= $3 THEN 1 ELSE mail_count + 1 END
-		WHERE window_start <= $3 OR mail_count <= $4
+			window_start = CASE WHEN l.window_start <= $3 THEN excluded.window_start ELSE l.window_start END,
+			mail_count = CASE WHEN l.window_start <= $3 THEN 1 ELSE l.mail_count + 1 END
+		WHERE l.window_start <= $3 OR l.mail_count <= $4
 		RETURNING mail_count`,
 		formatDjangoTime(now), userID, formatDjangoTime(now.Add(-window)), limit).Scan(&n)
 	switch {

@@ -45,7 +45,7 @@ func (s *DB) ClaimLoginAttempt(ctx context.Context, userID int64, now time.Time,
 		}
 		_, err = tx.ExecContext(ctx,
 			`INSERT INTO vsauth_login_throttle (user_id, failure_count, failure_timestamp) VALUES ($1, 1, $2)
-			ON CONFLICT (user_id) DO UPDATE SET failure_count = failure_count + 1, failure_timestamp = excluded.failure_timestamp`,
+			ON CONFLICT (user_id) DO UPDATE SET failure_count = vsauth_login_throttle.failure_count + 1, failure_timestamp = excluded.failure_timestamp`,
 			userID, formatDjangoTime(now))
 		if err != nil {
 			return fmt.Errorf("count attempt: %w", err)
