@@ -116,7 +116,9 @@ func testConcurrentClaimsAllCounted(t *testing.T, b backend) {
 // The check and the count are one step: of 50 concurrent attempts under a
 // rule that locks after one failure, exactly one is allowed, on every kind
 // of throttle, across two connections; the rest learn until when.
-func TestConcurrentClaimsAllowExactlyOne(t *testing.T) { eachStore(t, testConcurrentClaimsAllowExactlyOne) }
+func TestConcurrentClaimsAllowExactlyOne(t *testing.T) {
+	eachStore(t, testConcurrentClaimsAllowExactlyOne)
+}
 
 func testConcurrentClaimsAllowExactlyOne(t *testing.T, b backend) {
 	ctx := context.Background()
@@ -166,7 +168,9 @@ func testConcurrentClaimsAllowExactlyOne(t *testing.T, b backend) {
 	}
 }
 
-func TestConcurrentCreateTOTPDeviceIfNone(t *testing.T) { eachStore(t, testConcurrentCreateTOTPDeviceIfNone) }
+func TestConcurrentCreateTOTPDeviceIfNone(t *testing.T) {
+	eachStore(t, testConcurrentCreateTOTPDeviceIfNone)
+}
 
 func testConcurrentCreateTOTPDeviceIfNone(t *testing.T, b backend) {
 	ctx := context.Background()

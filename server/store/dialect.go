@@ -105,4 +105,3 @@ func keys(set map[string]bool) []string {
 	}
 	return out
 }
-

@@ -179,4 +179,3 @@ func postgresMigrations() []migration {
 		},
 	}
 }
-
