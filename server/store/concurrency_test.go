@@ -254,3 +254,47 @@ func testConcurrentCreateUserSameEmail(t *testing.T, b backend) {
 		t.Errorf("created %d, duplicates %d; want 1 and 15", ok.Load(), dup.Load())
 	}
 }
+
+// TestConcurrentClaimMail: two deliverers (replicas) claiming at once take
+// every due message exactly once between them.
+func TestConcurrentClaimMail(t *testing.T) { eachStore(t, testConcurrentClaimMail) }
+
+func testConcurrentClaimMail(t *testing.T, b backend) {
+	ctx := context.Background()
+	stores := b.two(t)
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	const messages = 40
+	for i := 0; i < messages; i++ {
+		if _, err := stores[0].EnqueueMail(ctx, Mail{CreatedAt: now, To: fmt.Sprintf("u%d@example.com", i), Raw: []byte("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	claimed := map[int64]int{}
+	run(16, func(i int) {
+		ms, err := stores[i%2].ClaimMail(ctx, now, now.Add(time.Minute), 3)
+		if err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range ms {
+			claimed[m.ID]++
+		}
+	})
+	for id, n := range claimed {
+		if n != 1 {
+			t.Errorf("message %d claimed %d times", id, n)
+		}
+	}
+	// 16 claims of 3 could take 48; there are 40, each taken once.
+	if len(claimed) != messages {
+		t.Errorf("%d messages claimed, want %d", len(claimed), messages)
+	}
+	if ms, err := stores[1].ClaimMail(ctx, now.Add(59*time.Second), now.Add(2*time.Minute), 0); err != nil || len(ms) != 0 {
+		t.Errorf("claim before the lease ends = %d messages, %v; want none", len(ms), err)
+	}
+	if ms, err := stores[1].ClaimMail(ctx, now.Add(time.Minute), now.Add(2*time.Minute), 0); err != nil || len(ms) != messages {
+		t.Errorf("claim after the lease = %d messages, %v; want all %d again", len(ms), err, messages)
+	}
+}
