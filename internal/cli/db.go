@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"strings"
 
 	"github.com/virtualspaces/vsauth/server/store"
 )
@@ -29,12 +28,26 @@ const (
 var dbURL = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 
 // openDB resolves --db and opens it; every command that takes --db goes
-// through it, so they all read the flag the same way. It returns the path
-// it opened.
-func openDB(ctx context.Context, db string, getenv func(string) string, mode dbMode) (*store.SQLite, string, error) {
+// through it, so they all read the flag the same way. It returns the name
+// of what it opened, fit for logs: a path, or a URL without its password.
+// SQLite and PostgreSQL are one store type with the same methods, so the
+// commands need no interface to use either.
+func openDB(ctx context.Context, db string, getenv func(string) string, mode dbMode) (*store.DB, string, error) {
+	return openDBWith(ctx, db, getenv, mode, store.PostgresOptions{})
+}
+
+// openDBWith is openDB with the pool settings of a PostgreSQL database.
+func openDBWith(ctx context.Context, db string, getenv func(string) string, mode dbMode, pg store.PostgresOptions) (*store.DB, string, error) {
 	path, err := resolveDB(db, getenv, mode)
 	if err != nil {
 		return nil, "", err
+	}
+	if store.IsPostgresURL(path) {
+		st, err := store.OpenPostgres(ctx, path, pg)
+		if err != nil {
+			return nil, "", err
+		}
+		return st, store.RedactURL(path), nil
 	}
 	st, err := store.OpenSQLite(ctx, path)
 	if err != nil {
@@ -44,6 +57,9 @@ func openDB(ctx context.Context, db string, getenv func(string) string, mode dbM
 }
 
 func resolveDB(db string, getenv func(string) string, mode dbMode) (string, error) {
+	if store.IsPostgresURL(db) {
+		return db, nil
+	}
 	switch {
 	case db == store.MemoryPath && mode == dbMustExist:
 		return "", usageErrorf("--db %s is empty: a memory database only lives inside the server that opened it", store.MemoryPath)
@@ -65,11 +81,7 @@ func resolveDB(db string, getenv func(string) string, mode dbMode) (string, erro
 	// created under a directory named after its scheme. The URL itself is
 	// not echoed: it may hold a password.
 	if m := dbURL.FindStringSubmatch(db); m != nil && filepath.VolumeName(db) == "" {
-		switch strings.ToLower(m[1]) {
-		case "postgres", "postgresql":
-			return "", usageErrorf("--db: PostgreSQL is not supported by this build yet; pass the path of a SQLite database file")
-		}
-		return "", usageErrorf("--db: unsupported database URL (%s://); pass the path of a SQLite database file", m[1])
+		return "", usageErrorf("--db: unsupported database URL (%s://); pass the path of a SQLite database file or a postgres:// URL", m[1])
 	}
 	if mode == dbMustExist {
 		if _, err := os.Stat(db); errors.Is(err, os.ErrNotExist) {

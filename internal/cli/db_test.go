@@ -2,10 +2,12 @@ package cli
 
 import (
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -30,15 +32,10 @@ func tree(t *testing.T, root string) []string {
 var dbCommands = [][]string{{"server"}, {"admin", "list"}, {"mail", "list"}}
 
 func TestDBURLRefused(t *testing.T) {
-	const pg = "vsauth: --db: PostgreSQL is not supported by this build yet; pass the path of a SQLite database file\n"
 	cases := []struct{ db, errOut string }{
-		{"postgres://vsauth:s3cret-pw@db.example.com:5432/vsauth?sslmode=require", pg},
-		{"postgresql://vsauth:s3cret-pw@localhost/vsauth", pg},
-		{"POSTGRES://vsauth:s3cret-pw@localhost/vsauth", pg},
-		{"postgres:///vsauth", pg},
-		{"mysql://vsauth:s3cret-pw@localhost/vsauth", "vsauth: --db: unsupported database URL (mysql://); pass the path of a SQLite database file\n"},
-		{"sqlite:///var/lib/vsauth.db", "vsauth: --db: unsupported database URL (sqlite://); pass the path of a SQLite database file\n"},
-		{"file:///var/lib/vsauth.db", "vsauth: --db: unsupported database URL (file://); pass the path of a SQLite database file\n"},
+		{"mysql://vsauth:s3cret-pw@localhost/vsauth", "vsauth: --db: unsupported database URL (mysql://); pass the path of a SQLite database file or a postgres:// URL\n"},
+		{"sqlite:///var/lib/vsauth.db", "vsauth: --db: unsupported database URL (sqlite://); pass the path of a SQLite database file or a postgres:// URL\n"},
+		{"file:///var/lib/vsauth.db", "vsauth: --db: unsupported database URL (file://); pass the path of a SQLite database file or a postgres:// URL\n"},
 	}
 	// A URL used to be taken as a path relative to the working directory.
 	wd := t.TempDir()
@@ -195,5 +192,23 @@ func TestDefaultDBDirectory(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Dir(want)); err != nil || !fi.IsDir() || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o700) {
 		t.Fatalf("default directory: %v %v", fi, err)
+	}
+}
+
+// TestPostgresURLPasswordNotShown points every --db command at a port where
+// no PostgreSQL listens: the error names the database, never its password.
+func TestPostgresURLPasswordNotShown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // a closed port: connections are refused at once
+	db := "postgres://vsauth:s3cret-pw@" + addr + "/vsauth?sslmode=disable&connect_timeout=2"
+	for _, cmd := range dbCommands {
+		code, out, errOut := run(t, "", nil, append(cmd, "--db", db)...)
+		if code != ExitError || out != "" || !strings.Contains(errOut, "vsauth:xxxxx@"+addr) || strings.Contains(errOut, "s3cret-pw") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit %d and the URL without its password", cmd, code, out, errOut, ExitError)
+		}
 	}
 }

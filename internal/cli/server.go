@@ -17,6 +17,7 @@ import (
 	"github.com/virtualspaces/vsauth/server/httpserver"
 	"github.com/virtualspaces/vsauth/server/mail"
 	"github.com/virtualspaces/vsauth/server/password"
+	"github.com/virtualspaces/vsauth/server/store"
 )
 
 type serverOptions struct {
@@ -41,6 +42,8 @@ type serverOptions struct {
 	MaxBodyBytes    int64
 	Limits          httpserver.Limits
 	PprofAddr       string // hidden --pprof-addr; empty: off
+	// Postgres tunes the pool when DB is a postgres:// URL.
+	Postgres store.PostgresOptions
 
 	// ready, when set, receives the base URL once the server listens (tests).
 	ready func(baseURL string)
@@ -102,6 +105,14 @@ process list). Without a secret key one is generated once and kept in the databa
 			if opts.Limits, err = readLimits(v); err != nil {
 				return err
 			}
+			opts.Postgres = store.PostgresOptions{
+				MaxConns:         v.GetInt32("db-max-conns"),
+				ConnectTimeout:   v.GetDuration("db-connect-timeout"),
+				StatementTimeout: v.GetDuration("db-statement-timeout"),
+			}
+			if opts.Postgres.MaxConns < 1 || opts.Postgres.ConnectTimeout <= 0 || opts.Postgres.StatementTimeout <= 0 {
+				return usageErrorf("--db-max-conns, --db-connect-timeout and --db-statement-timeout must be positive")
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -110,7 +121,10 @@ process list). Without a secret key one is generated once and kept in the databa
 	}
 	f := cmd.Flags()
 	f.String("addr", "127.0.0.1:8000", "address to listen on")
-	f.String("db", "", "SQLite database file, or :memory: (default: vsauth.db in the user data directory)")
+	f.String("db", "", "SQLite database file, :memory:, or a postgres://user:password@host:port/db?sslmode=… URL (default: vsauth.db in the user data directory)")
+	f.Int32("db-max-conns", store.DefaultPostgresMaxConns, "PostgreSQL: the most connections this server opens")
+	f.Duration("db-connect-timeout", store.DefaultPostgresConnectTimeout, "PostgreSQL: how long to wait for a new connection")
+	f.Duration("db-statement-timeout", store.DefaultPostgresStatementTimeout, "PostgreSQL: cancel a statement that runs longer")
 	f.String("mail-dir", "", "also write every outgoing message as an .eml file in this directory")
 	f.String("smtp", "", "deliver mail through this SMTP server (smtp://user:pass@host:587, smtps://host:465)")
 	f.String("secret-key", "", "the key of password-reset tokens (prefer VSAUTH_SECRET_KEY)")
@@ -122,7 +136,7 @@ process list). Without a secret key one is generated once and kept in the databa
 		"hardened profile: at most COUNT/DURATION password-reset mails per account; 0 for no limit")
 	f.String("outbox-retention", shortDuration(defaultOutboxRetention), "delete sent mail from the outbox after this long (without --smtp: queued mail); 0 keeps it")
 	f.Int64("max-body-bytes", server.DefaultMaxBodyBytes, "largest request body read; longer ones are answered 413")
-	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes"} {
+	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes", "db-max-conns", "db-connect-timeout", "db-statement-timeout"} {
 		_ = v.BindPFlag(name, f.Lookup(name))
 		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	}
@@ -146,7 +160,7 @@ func splitList(in []string) []string {
 
 func runServer(ctx context.Context, opts *serverOptions) error {
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
-	st, dbPath, err := openDB(ctx, opts.DB, opts.Getenv, dbCreate)
+	st, dbPath, err := openDBWith(ctx, opts.DB, opts.Getenv, dbCreate, opts.Postgres)
 	if err != nil {
 		return err
 	}

@@ -10,9 +10,10 @@ import (
 
 // DeliveryQueue is the part of the store the Deliverer needs.
 type DeliveryQueue interface {
-	// PendingMail returns up to limit undelivered messages whose next
-	// attempt is due at now, oldest first.
-	PendingMail(ctx context.Context, now time.Time, limit int) ([]store.Mail, error)
+	// ClaimMail takes up to limit undelivered messages whose next attempt
+	// is due at now, oldest first, so that no other deliverer takes them
+	// before until.
+	ClaimMail(ctx context.Context, now, until time.Time, limit int) ([]store.Mail, error)
 	MarkMailSent(ctx context.Context, id int64, at time.Time) error
 	// MarkMailFailed records a failed attempt (attempts+1) and when to retry.
 	MarkMailFailed(ctx context.Context, id int64, errText string, next time.Time) error
@@ -23,7 +24,7 @@ type DelivererOptions struct {
 	Clock    func() time.Time // time.Now
 	Logger   *slog.Logger     // discard
 	Interval time.Duration    // how often the outbox is polled without a Kick; 1 minute
-	Batch    int              // messages per PendingMail call; 20
+	Batch    int              // messages per ClaimMail call; 20
 	// SendTimeout bounds one message's delivery, which is not cut short by
 	// the cancellation of Run's context; 2 minutes.
 	SendTimeout time.Duration
@@ -123,7 +124,10 @@ func (d *Deliverer) drain(ctx context.Context) {
 // DeliverPending makes one pass over the outbox: it fetches one batch of
 // due messages and tries each once. It returns how many messages it tried.
 func (d *Deliverer) DeliverPending(ctx context.Context) (int, error) {
-	pending, err := d.q.PendingMail(ctx, d.clock(), d.batch)
+	// A claimed batch is sent one message after the other, each within the
+	// timeout; should this process die, other deliverers retry after that.
+	now := d.clock()
+	pending, err := d.q.ClaimMail(ctx, now, now.Add(time.Duration(d.batch)*d.timeout), d.batch)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.logger.ErrorContext(ctx, "mail: read pending messages", "err", err)

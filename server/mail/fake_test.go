@@ -12,8 +12,8 @@ import (
 )
 
 // fakeQueue is an in-memory outbox with the semantics the SQLite store
-// promises: Enqueue assigns increasing IDs, PendingMail returns undelivered
-// messages that are due, oldest first.
+// promises: Enqueue assigns increasing IDs, ClaimMail returns undelivered
+// messages that are due, oldest first, and moves their next attempt.
 type fakeQueue struct {
 	mu         sync.Mutex
 	mails      []store.Mail
@@ -33,12 +33,14 @@ func (q *fakeQueue) EnqueueMail(_ context.Context, m store.Mail) (store.Mail, er
 	return m, nil
 }
 
-func (q *fakeQueue) PendingMail(_ context.Context, now time.Time, limit int) ([]store.Mail, error) {
+func (q *fakeQueue) ClaimMail(_ context.Context, now, until time.Time, limit int) ([]store.Mail, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var out []store.Mail
-	for _, m := range q.mails {
+	for i, m := range q.mails {
 		if m.SentAt == nil && (m.NextAttempt == nil || !m.NextAttempt.After(now)) && len(out) < limit {
+			q.mails[i].NextAttempt = &until
+			m.NextAttempt = &until
 			out = append(out, m)
 		}
 	}

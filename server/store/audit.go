@@ -64,7 +64,7 @@ var errDryRun = errors.New("dry run")
 // transaction, and returns the audit entry (with ID 0 for a dry run, which
 // changes nothing). ErrNotFound if the user does not exist; ErrChanged if a
 // set-password lost its race.
-func (s *SQLite) Administer(ctx context.Context, req AdminRequest) (AuditEntry, error) {
+func (s *DB) Administer(ctx context.Context, req AdminRequest) (AuditEntry, error) {
 	e := AuditEntry{At: req.At.UTC().Truncate(time.Microsecond), Actor: req.Actor, Action: req.Action, UserID: req.UserID, Reason: req.Reason, Changes: map[string]int{}}
 	var secret string
 	if req.NewJWTSecret != "" {
@@ -74,7 +74,7 @@ func (s *SQLite) Administer(ctx context.Context, req AdminRequest) (AuditEntry, 
 		}
 	}
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT email FROM users WHERE id = ?`, req.UserID).Scan(&e.Email); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT email FROM users WHERE id = $1`, req.UserID).Scan(&e.Email); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return notFound("user %d", req.UserID)
 			}
@@ -93,13 +93,10 @@ func (s *SQLite) Administer(ctx context.Context, req AdminRequest) (AuditEntry, 
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO vsauth_audit (created_at, actor, action, user_id, email, reason, changes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			formatDjangoTime(e.At), e.Actor, e.Action, e.UserID, e.Email, e.Reason, string(changes))
+		err = tx.QueryRowContext(ctx,
+			`INSERT INTO vsauth_audit (created_at, actor, action, user_id, email, reason, changes) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			formatDjangoTime(e.At), e.Actor, e.Action, e.UserID, e.Email, e.Reason, string(changes)).Scan(&e.ID)
 		if err != nil {
-			return fmt.Errorf("record audit entry: %w", err)
-		}
-		if e.ID, err = res.LastInsertId(); err != nil {
 			return fmt.Errorf("record audit entry: %w", err)
 		}
 		if req.DryRun {
@@ -148,14 +145,14 @@ func applyAdmin(ctx context.Context, tx *sql.Tx, req AdminRequest, secret string
 			return errors.New("a new jwt secret is required")
 		}
 		changes["sessions_revoked"] = 1
-		return exec("", `UPDATE users SET jwt_secret = ? WHERE id = ?`, secret, req.UserID)
+		return exec("", `UPDATE users SET jwt_secret = $1 WHERE id = $2`, secret, req.UserID)
 	}
 	switch req.Action {
 	case ActionResetTwoStep:
 		for _, step := range []struct{ key, query string }{
-			{"emergency_codes_deleted", `DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = ?)`},
-			{"static_devices_deleted", `DELETE FROM otp_static_staticdevice WHERE user_id = ?`},
-			{"totp_devices_deleted", `DELETE FROM otp_totp_totpdevice WHERE user_id = ?`},
+			{"emergency_codes_deleted", `DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = $1)`},
+			{"static_devices_deleted", `DELETE FROM otp_static_staticdevice WHERE user_id = $1`},
+			{"totp_devices_deleted", `DELETE FROM otp_totp_totpdevice WHERE user_id = $1`},
 		} {
 			if err := exec(step.key, step.query, req.UserID); err != nil {
 				return err
@@ -163,18 +160,18 @@ func applyAdmin(ctx context.Context, tx *sql.Tx, req AdminRequest, secret string
 		}
 		return revoke()
 	case ActionClearThrottle:
-		if err := count("failed_logins_cleared", `SELECT coalesce(sum(failure_count), 0) FROM vsauth_login_throttle WHERE user_id = ?`); err != nil {
+		if err := count("failed_logins_cleared", `SELECT coalesce(sum(failure_count), 0) FROM vsauth_login_throttle WHERE user_id = $1`); err != nil {
 			return err
 		}
 		if err := count("failed_codes_cleared", `SELECT
-			(SELECT coalesce(sum(throttling_failure_count), 0) FROM otp_totp_totpdevice WHERE user_id = ?1) +
-			(SELECT coalesce(sum(throttling_failure_count), 0) FROM otp_static_staticdevice WHERE user_id = ?1)`); err != nil {
+			(SELECT coalesce(sum(throttling_failure_count), 0) FROM otp_totp_totpdevice WHERE user_id = $1) +
+			(SELECT coalesce(sum(throttling_failure_count), 0) FROM otp_static_staticdevice WHERE user_id = $1)`); err != nil {
 			return err
 		}
 		return execEach(ctx, tx, req.UserID,
-			`UPDATE otp_totp_totpdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE user_id = ?`,
-			`UPDATE otp_static_staticdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE user_id = ?`,
-			`DELETE FROM vsauth_login_throttle WHERE user_id = ?`,
+			`UPDATE otp_totp_totpdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE user_id = $1`,
+			`UPDATE otp_static_staticdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE user_id = $1`,
+			`DELETE FROM vsauth_login_throttle WHERE user_id = $1`,
 		)
 	case ActionRevokeSessions:
 		return revoke()
@@ -182,10 +179,10 @@ func applyAdmin(ctx context.Context, tx *sql.Tx, req AdminRequest, secret string
 		if req.NewHash == "" || req.ExpectHash == "" {
 			return errors.New("set-password needs the new and the expected hash")
 		}
-		if err := count("failed_logins_cleared", `SELECT coalesce(sum(failure_count), 0) FROM vsauth_login_throttle WHERE user_id = ?`); err != nil {
+		if err := count("failed_logins_cleared", `SELECT coalesce(sum(failure_count), 0) FROM vsauth_login_throttle WHERE user_id = $1`); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password = ? WHERE id = ? AND password = ?`, req.NewHash, req.UserID, req.ExpectHash)
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password = $1 WHERE id = $2 AND password = $3`, req.NewHash, req.UserID, req.ExpectHash)
 		if err != nil {
 			return fmt.Errorf("update password: %w", err)
 		}
@@ -196,7 +193,7 @@ func applyAdmin(ctx context.Context, tx *sql.Tx, req AdminRequest, secret string
 			return ErrChanged
 		}
 		changes["password_set"] = 1
-		if err := exec("", `DELETE FROM vsauth_login_throttle WHERE user_id = ?`, req.UserID); err != nil {
+		if err := exec("", `DELETE FROM vsauth_login_throttle WHERE user_id = $1`, req.UserID); err != nil {
 			return err
 		}
 		return revoke()
@@ -215,19 +212,23 @@ type AuditFilter struct {
 }
 
 // Audit returns the entries f selects, oldest first.
-func (s *SQLite) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+func (s *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
 	var (
 		where []string
 		args  []any
 	)
+	cond := func(expr string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(expr, len(args)))
+	}
 	if f.UserID > 0 {
-		where, args = append(where, `user_id = ?`), append(args, f.UserID)
+		cond(`user_id = $%d`, f.UserID)
 	}
 	if f.Email != "" {
-		where, args = append(where, `email = ?`), append(args, f.Email)
+		cond(`email = $%d`, f.Email)
 	}
 	if !f.Since.IsZero() {
-		where, args = append(where, `created_at >= ?`), append(args, formatDjangoTime(f.Since))
+		cond(`created_at >= $%d`, formatDjangoTime(f.Since))
 	}
 	query := `SELECT id, created_at, actor, action, user_id, email, reason, changes FROM vsauth_audit`
 	if len(where) > 0 {

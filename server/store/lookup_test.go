@@ -181,7 +181,7 @@ func TestUsersByEmailFoldMatchesLike(t *testing.T) {
 func TestUsersByEmailFoldUsesIndex(t *testing.T) {
 	s, _ := openTemp(t)
 	seedUsers(t, s, 1000)
-	rows, err := s.db.Query(`EXPLAIN QUERY PLAN `+usersByEmailFoldQuery, "x")
+	rows, err := s.db.Query(`EXPLAIN QUERY PLAN `+sqliteDialect.emailFold, "x")
 	if err != nil {
 		t.Fatal(err)
 	}

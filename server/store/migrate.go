@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // migration is one versioned schema step. Steps are written so that they also
@@ -22,9 +23,9 @@ type column struct {
 	decl string // the column definition after the name, as in ALTER TABLE ADD COLUMN
 }
 
-// migrations lists the schema steps in the order they apply. Never edit a
-// released step: append a new one.
-func migrations() []migration {
+// sqliteMigrations lists the SQLite schema steps in the order they apply.
+// Never edit a released step: append a new one.
+func sqliteMigrations() []migration {
 	return []migration{
 		{
 			version: 1,
@@ -121,7 +122,7 @@ func firstWords(stmt string) string {
 
 // addMissingColumns adds to table the columns it does not have yet.
 func addMissingColumns(ctx context.Context, tx *sql.Tx, table string, cols []column) error {
-	have, err := tableColumns(ctx, tx, table)
+	have, err := sqliteColumns(ctx, tx, table)
 	if err != nil {
 		return err
 	}
@@ -137,63 +138,41 @@ func addMissingColumns(ctx context.Context, tx *sql.Tx, table string, cols []col
 	return nil
 }
 
-// tableColumns returns the set of the columns of table (empty if there is no
-// such table).
-func tableColumns(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, table string) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
-	if err != nil {
-		return nil, fmt.Errorf("list columns of %s: %w", table, err)
-	}
-	defer rows.Close()
-	cols := make(map[string]bool)
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, fmt.Errorf("list columns of %s: %w", table, err)
-		}
-		cols[name] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list columns of %s: %w", table, err)
-	}
-	return cols, nil
-}
-
-// migrate applies the steps not yet recorded, each in its own transaction that
-// first re-checks the record, so that two processes opening the same new file
-// at once apply each step once.
-func (s *SQLite) migrate(ctx context.Context) error {
-	if _, err := s.exec(ctx, `CREATE TABLE IF NOT EXISTS "vsauth_schema_migrations" ("version" integer NOT NULL PRIMARY KEY, "applied_at" datetime NOT NULL)`); err != nil {
-		return fmt.Errorf("create vsauth_schema_migrations: %w", err)
-	}
-	steps := migrations()
+// migrate applies the steps not yet recorded, in one transaction that first
+// takes the database's migration lock (SQLite: the write lock), so that
+// processes opening the same new database at once apply each step once.
+func (s *DB) migrate(ctx context.Context) error {
+	steps := s.d.migrations()
 	latest := steps[len(steps)-1].version
-	var current sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT max(version) FROM vsauth_schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if current.Int64 > int64(latest) {
-		return fmt.Errorf("schema version %d is newer than this vsauth knows (%d): upgrade vsauth", current.Int64, latest)
-	}
-	for _, m := range steps {
-		err := s.writeTx(ctx, func(tx *sql.Tx) error {
-			done, err := exists(ctx, tx, `SELECT EXISTS (SELECT 1 FROM vsauth_schema_migrations WHERE version = ?)`, m.version)
-			if err != nil || done {
-				return err
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		if s.d.migrationLock != "" {
+			if _, err := tx.ExecContext(ctx, s.d.migrationLock); err != nil {
+				return fmt.Errorf("take the migration lock: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS vsauth_schema_migrations (version integer NOT NULL PRIMARY KEY, applied_at `+s.d.timeType+` NOT NULL)`); err != nil {
+			return fmt.Errorf("create vsauth_schema_migrations: %w", err)
+		}
+		var current sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT max(version) FROM vsauth_schema_migrations`).Scan(&current); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if current.Int64 > int64(latest) {
+			return fmt.Errorf("schema version %d is newer than this vsauth knows (%d): upgrade vsauth", current.Int64, latest)
+		}
+		for _, m := range steps {
+			if int64(m.version) <= current.Int64 {
+				continue
 			}
 			if err := m.apply(ctx, tx); err != nil {
-				return err
+				return fmt.Errorf("step %d (%s): %w", m.version, m.name, err)
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO vsauth_schema_migrations (version, applied_at) VALUES (?, datetime('now'))`, m.version)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("step %d (%s): %w", m.version, m.name, err)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO vsauth_schema_migrations (version, applied_at) VALUES ($1, $2)`, m.version, formatDjangoTime(time.Now())); err != nil {
+				return fmt.Errorf("step %d (%s): record: %w", m.version, m.name, err)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // requiredColumns are the columns vsauth reads and writes, table by table.
@@ -218,9 +197,9 @@ func requiredColumns() map[string][]string {
 // verifySchema fails clearly when a pre-existing table (say, from a different
 // version of the original) lacks a column vsauth needs, instead of failing
 // later on the first query that touches it.
-func (s *SQLite) verifySchema(ctx context.Context) error {
+func (s *DB) verifySchema(ctx context.Context) error {
 	for table, cols := range requiredColumns() {
-		have, err := tableColumns(ctx, s.db, table)
+		have, err := s.d.columns(ctx, s.db, table)
 		if err != nil {
 			return err
 		}

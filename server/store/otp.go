@@ -23,15 +23,15 @@ func scanTOTPDevice(r rowScanner) (TOTPDevice, error) {
 }
 
 // TOTPDevice returns the TOTP device with primary key id, or ErrNotFound.
-func (s *SQLite) TOTPDevice(ctx context.Context, id int64) (TOTPDevice, error) {
-	d, err := scanTOTPDevice(s.db.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE id = ?`, id))
+func (s *DB) TOTPDevice(ctx context.Context, id int64) (TOTPDevice, error) {
+	d, err := scanTOTPDevice(s.db.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE id = $1`, id))
 	return readOne(d, err, "TOTP device %d", id)
 }
 
 // FirstTOTPDevice returns the user's TOTP device with the lowest id, confirmed or
 // not (the original's get_user_totp_device), or ErrNotFound.
-func (s *SQLite) FirstTOTPDevice(ctx context.Context, userID int64) (TOTPDevice, error) {
-	d, err := scanTOTPDevice(s.db.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE user_id = ? ORDER BY id LIMIT 1`, userID))
+func (s *DB) FirstTOTPDevice(ctx context.Context, userID int64) (TOTPDevice, error) {
+	d, err := scanTOTPDevice(s.db.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE user_id = $1 ORDER BY id LIMIT 1`, userID))
 	return readOne(d, err, "TOTP device of user %d", userID)
 }
 
@@ -40,9 +40,9 @@ func (s *SQLite) FirstTOTPDevice(ctx context.Context, userID int64) (TOTPDevice,
 // stored row with created true. The check and the insert share one write
 // transaction, so concurrent callers create a single device. ErrNotFound if the
 // user does not exist.
-func (s *SQLite) CreateTOTPDeviceIfNone(ctx context.Context, d TOTPDevice) (dev TOTPDevice, created bool, err error) {
+func (s *DB) CreateTOTPDeviceIfNone(ctx context.Context, d TOTPDevice) (dev TOTPDevice, created bool, err error) {
 	err = s.userTx(ctx, d.UserID, fmt.Sprintf("create TOTP device for user %d", d.UserID), func(tx *sql.Tx) error {
-		existing, err := scanTOTPDevice(tx.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE user_id = ? ORDER BY id LIMIT 1`, d.UserID))
+		existing, err := scanTOTPDevice(tx.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE user_id = $1 ORDER BY id LIMIT 1`, d.UserID))
 		if err == nil {
 			dev = existing
 			return nil
@@ -50,17 +50,14 @@ func (s *SQLite) CreateTOTPDeviceIfNone(ctx context.Context, d TOTPDevice) (dev 
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read first device: %w", err)
 		}
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO otp_totp_totpdevice (name, confirmed, key, step, t0, digits, tolerance, drift, last_t, user_id, throttling_failure_timestamp, throttling_failure_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.Name, d.Confirmed, d.Key, d.Step, d.T0, d.Digits, d.Tolerance, d.Drift, d.LastT, d.UserID, timeArg(d.Throttle.FailureTimestamp), d.Throttle.FailureCount)
+		var id int64
+		err = tx.QueryRowContext(ctx,
+			`INSERT INTO otp_totp_totpdevice (name, confirmed, key, step, t0, digits, tolerance, drift, last_t, user_id, throttling_failure_timestamp, throttling_failure_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			d.Name, d.Confirmed, d.Key, d.Step, d.T0, d.Digits, d.Tolerance, d.Drift, d.LastT, d.UserID, timeArg(d.Throttle.FailureTimestamp), d.Throttle.FailureCount).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("insert device: %w", err)
 		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("insert device: %w", err)
-		}
-		dev, err = scanTOTPDevice(tx.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE id = ?`, id))
+		dev, err = scanTOTPDevice(tx.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE id = $1`, id))
 		if err != nil {
 			return fmt.Errorf("read back device %d: %w", id, err)
 		}
@@ -78,9 +75,9 @@ func (s *SQLite) CreateTOTPDeviceIfNone(ctx context.Context, d TOTPDevice) (dev 
 // last_t and drift of prev, the state the code was checked against; false means
 // another request changed it first (perhaps with this very code), and the caller
 // must treat the code as failed.
-func (s *SQLite) RecordTOTPSuccess(ctx context.Context, prev TOTPDevice, lastT int64, drift int) (bool, error) {
+func (s *DB) RecordTOTPSuccess(ctx context.Context, prev TOTPDevice, lastT int64, drift int) (bool, error) {
 	res, err := s.exec(ctx,
-		`UPDATE otp_totp_totpdevice SET last_t = ?, drift = ?, confirmed = 1, throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE id = ? AND last_t = ? AND drift = ?`,
+		`UPDATE otp_totp_totpdevice SET last_t = $1, drift = $2, confirmed = true, throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE id = $3 AND last_t = $4 AND drift = $5`,
 		lastT, drift, prev.ID, prev.LastT, prev.Drift)
 	if err != nil {
 		return false, fmt.Errorf("store: record TOTP success on device %d: %w", prev.ID, err)
@@ -107,15 +104,15 @@ func scanStaticDevice(r rowScanner) (StaticDevice, error) {
 }
 
 // StaticDevice returns the static device with primary key id, or ErrNotFound.
-func (s *SQLite) StaticDevice(ctx context.Context, id int64) (StaticDevice, error) {
-	d, err := scanStaticDevice(s.db.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE id = ?`, id))
+func (s *DB) StaticDevice(ctx context.Context, id int64) (StaticDevice, error) {
+	d, err := scanStaticDevice(s.db.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE id = $1`, id))
 	return readOne(d, err, "static device %d", id)
 }
 
 // FirstStaticDevice returns the user's static device with the lowest id, or
 // ErrNotFound.
-func (s *SQLite) FirstStaticDevice(ctx context.Context, userID int64) (StaticDevice, error) {
-	d, err := scanStaticDevice(s.db.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE user_id = ? ORDER BY id LIMIT 1`, userID))
+func (s *DB) FirstStaticDevice(ctx context.Context, userID int64) (StaticDevice, error) {
+	d, err := scanStaticDevice(s.db.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE user_id = $1 ORDER BY id LIMIT 1`, userID))
 	return readOne(d, err, "static device of user %d", userID)
 }
 
@@ -123,32 +120,29 @@ func (s *SQLite) FirstStaticDevice(ctx context.Context, userID int64) (StaticDev
 // "Static", confirmed) if there is none, and replaces all its tokens with tokens,
 // in one transaction. An existing device is otherwise left as it is. ErrNotFound
 // if the user does not exist.
-func (s *SQLite) ReplaceStaticTokens(ctx context.Context, userID int64, tokens []string) (StaticDevice, error) {
+func (s *DB) ReplaceStaticTokens(ctx context.Context, userID int64, tokens []string) (StaticDevice, error) {
 	var dev StaticDevice
 	err := s.userTx(ctx, userID, fmt.Sprintf("replace static tokens of user %d", userID), func(tx *sql.Tx) error {
 		var err error
-		dev, err = scanStaticDevice(tx.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE user_id = ? ORDER BY id LIMIT 1`, userID))
+		dev, err = scanStaticDevice(tx.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE user_id = $1 ORDER BY id LIMIT 1`, userID))
 		if errors.Is(err, sql.ErrNoRows) {
-			res, err := tx.ExecContext(ctx, `INSERT INTO otp_static_staticdevice (name, confirmed, user_id, throttling_failure_timestamp, throttling_failure_count) VALUES ('Static', 1, ?, NULL, 0)`, userID)
+			var id int64
+			err := tx.QueryRowContext(ctx, `INSERT INTO otp_static_staticdevice (name, confirmed, user_id, throttling_failure_timestamp, throttling_failure_count) VALUES ('Static', true, $1, NULL, 0) RETURNING id`, userID).Scan(&id)
 			if err != nil {
 				return fmt.Errorf("insert device: %w", err)
 			}
-			id, err := res.LastInsertId()
-			if err != nil {
-				return fmt.Errorf("insert device: %w", err)
-			}
-			dev, err = scanStaticDevice(tx.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE id = ?`, id))
+			dev, err = scanStaticDevice(tx.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE id = $1`, id))
 			if err != nil {
 				return fmt.Errorf("read back device %d: %w", id, err)
 			}
 		} else if err != nil {
 			return fmt.Errorf("read first device: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM otp_static_statictoken WHERE device_id = ?`, dev.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM otp_static_statictoken WHERE device_id = $1`, dev.ID); err != nil {
 			return fmt.Errorf("delete tokens of device %d: %w", dev.ID, err)
 		}
 		for _, t := range tokens {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO otp_static_statictoken (token, device_id) VALUES (?, ?)`, t, dev.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO otp_static_statictoken (token, device_id) VALUES ($1, $2)`, t, dev.ID); err != nil {
 				return fmt.Errorf("insert token of device %d: %w", dev.ID, err)
 			}
 		}
@@ -161,8 +155,8 @@ func (s *SQLite) ReplaceStaticTokens(ctx context.Context, userID int64, tokens [
 }
 
 // StaticTokens returns the device's remaining tokens in creation order.
-func (s *SQLite) StaticTokens(ctx context.Context, deviceID int64) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT token FROM otp_static_statictoken WHERE device_id = ? ORDER BY id`, deviceID)
+func (s *DB) StaticTokens(ctx context.Context, deviceID int64) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT token FROM otp_static_statictoken WHERE device_id = $1 ORDER BY id`, deviceID)
 	if err != nil {
 		return nil, fmt.Errorf("store: read tokens of static device %d: %w", deviceID, err)
 	}
@@ -185,10 +179,10 @@ func (s *SQLite) StaticTokens(ctx context.Context, deviceID int64) ([]string, er
 // is case-sensitive) and, if it did, resets the device's throttle, in one
 // transaction. It reports whether a row was consumed: of several concurrent
 // callers with the same token, exactly one gets true.
-func (s *SQLite) UseStaticToken(ctx context.Context, deviceID int64, token string) (bool, error) {
+func (s *DB) UseStaticToken(ctx context.Context, deviceID int64, token string) (bool, error) {
 	var used bool
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM otp_static_statictoken WHERE id = (SELECT id FROM otp_static_statictoken WHERE device_id = ? AND token = ? ORDER BY id LIMIT 1)`, deviceID, token)
+		res, err := tx.ExecContext(ctx, `DELETE FROM otp_static_statictoken WHERE id = (SELECT id FROM otp_static_statictoken WHERE device_id = $1 AND token = $2 ORDER BY id LIMIT 1)`, deviceID, token)
 		if err != nil {
 			return fmt.Errorf("delete token: %w", err)
 		}
@@ -199,7 +193,7 @@ func (s *SQLite) UseStaticToken(ctx context.Context, deviceID int64, token strin
 		if n == 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE otp_static_staticdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE id = ?`, deviceID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE otp_static_staticdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE id = $1`, deviceID); err != nil {
 			return fmt.Errorf("reset throttle: %w", err)
 		}
 		used = true
@@ -213,9 +207,9 @@ func (s *SQLite) UseStaticToken(ctx context.Context, deviceID int64, token strin
 
 // HasConfirmedDevice reports whether the user has a confirmed TOTP device or a
 // confirmed static device.
-func (s *SQLite) HasConfirmedDevice(ctx context.Context, userID int64) (bool, error) {
+func (s *DB) HasConfirmedDevice(ctx context.Context, userID int64) (bool, error) {
 	ok, err := exists(ctx, s.db,
-		`SELECT EXISTS (SELECT 1 FROM otp_totp_totpdevice WHERE user_id = ? AND confirmed) OR EXISTS (SELECT 1 FROM otp_static_staticdevice WHERE user_id = ? AND confirmed)`,
+		`SELECT EXISTS (SELECT 1 FROM otp_totp_totpdevice WHERE user_id = $1 AND confirmed) OR EXISTS (SELECT 1 FROM otp_static_staticdevice WHERE user_id = $2 AND confirmed)`,
 		userID, userID)
 	if err != nil {
 		return false, fmt.Errorf("store: look for confirmed devices of user %d: %w", userID, err)
@@ -227,7 +221,7 @@ func (s *SQLite) HasConfirmedDevice(ctx context.Context, userID int64) (bool, er
 // the confirmed ones) with their static tokens, and rotates jwt_secret to
 // newJWTSecret (hyphenated form) when it is not empty, in one transaction.
 // ErrNotFound if the user does not exist.
-func (s *SQLite) DeleteDevices(ctx context.Context, userID int64, confirmedOnly bool, newJWTSecret string) error {
+func (s *DB) DeleteDevices(ctx context.Context, userID int64, confirmedOnly bool, newJWTSecret string) error {
 	var secret string
 	if newJWTSecret != "" {
 		var err error
@@ -241,14 +235,14 @@ func (s *SQLite) DeleteDevices(ctx context.Context, userID int64, confirmedOnly 
 	}
 	return s.userTx(ctx, userID, fmt.Sprintf("delete devices of user %d", userID), func(tx *sql.Tx) error {
 		if err := execEach(ctx, tx, userID,
-			`DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = ?`+filter+`)`,
-			`DELETE FROM otp_static_staticdevice WHERE user_id = ?`+filter,
-			`DELETE FROM otp_totp_totpdevice WHERE user_id = ?`+filter,
+			`DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = $1`+filter+`)`,
+			`DELETE FROM otp_static_staticdevice WHERE user_id = $1`+filter,
+			`DELETE FROM otp_totp_totpdevice WHERE user_id = $1`+filter,
 		); err != nil {
 			return err
 		}
 		if secret != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET jwt_secret = ? WHERE id = ?`, secret, userID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET jwt_secret = $1 WHERE id = $2`, secret, userID); err != nil {
 				return fmt.Errorf("rotate jwt secret: %w", err)
 			}
 		}

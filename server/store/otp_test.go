@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
-func TestTOTPDevices(t *testing.T) {
+func TestTOTPDevices(t *testing.T) { eachStore(t, testTOTPDevices) }
+
+func testTOTPDevices(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s := b.open(t)
 	alice := mustCreateUser(t, s, "alice@example.com")
 
 	if _, err := s.FirstTOTPDevice(ctx, alice.ID); !errors.Is(err, ErrNotFound) || err.Error() != "store: not found: TOTP device of user 1" {
@@ -31,7 +34,7 @@ func TestTOTPDevices(t *testing.T) {
 	if !reflect.DeepEqual(dev, want) {
 		t.Errorf("created = %+v\nwant %+v", dev, want)
 	}
-	if raw := rawString(t, s, `SELECT name || '|' || confirmed || '|' || key || '|' || step || '|' || t0 || '|' || digits || '|' || tolerance || '|' || drift || '|' || last_t || '|' || user_id || '|' || CAST(throttling_failure_timestamp AS TEXT) || '|' || throttling_failure_count FROM otp_totp_totpdevice`); raw != "phone|0|3132333435363738393031323334353637383930|30|5|8|2|-1|-1|1|2026-11-25 10:00:00.250000|3" {
+	if raw := rawString(t, s, `SELECT name || '|' || confirmed || '|' || key || '|' || step || '|' || t0 || '|' || digits || '|' || tolerance || '|' || drift || '|' || last_t || '|' || user_id || '|' || CAST(throttling_failure_timestamp AS TEXT) || '|' || throttling_failure_count FROM otp_totp_totpdevice`); s.d == sqliteDialect && raw != "phone|0|3132333435363738393031323334353637383930|30|5|8|2|-1|-1|1|2026-11-25 10:00:00.250000|3" {
 		t.Errorf("raw device = %q", raw)
 	}
 
@@ -49,7 +52,7 @@ func TestTOTPDevices(t *testing.T) {
 		}
 	}
 	// The first device is the lowest id, confirmed or not.
-	if _, err := s.db.Exec(`INSERT INTO otp_totp_totpdevice (name, confirmed, key, step, t0, digits, tolerance, drift, last_t, user_id, throttling_failure_count) VALUES ('later', 1, 'ab', 30, 0, 6, 1, 0, -1, 1, 0)`); err != nil {
+	if _, err := s.db.Exec(`INSERT INTO otp_totp_totpdevice (name, confirmed, key, step, t0, digits, tolerance, drift, last_t, user_id, throttling_failure_count) VALUES ('later', true, 'ab', 30, 0, 6, 1, 0, -1, 1, 0)`); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.FirstTOTPDevice(ctx, alice.ID); got.ID != 1 {
@@ -61,9 +64,11 @@ func TestTOTPDevices(t *testing.T) {
 	}
 }
 
-func TestRecordTOTPSuccessAndFailure(t *testing.T) {
+func TestRecordTOTPSuccessAndFailure(t *testing.T) { eachStore(t, testRecordTOTPSuccessAndFailure) }
+
+func testRecordTOTPSuccessAndFailure(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s := b.open(t)
 	alice := mustCreateUser(t, s, "alice@example.com")
 	dev, _, err := s.CreateTOTPDeviceIfNone(ctx, newTOTP(alice.ID))
 	if err != nil {
@@ -80,7 +85,7 @@ func TestRecordTOTPSuccessAndFailure(t *testing.T) {
 	if want := (Throttle{FailureCount: 2, FailureTimestamp: &now}); !reflect.DeepEqual(got.Throttle, want) {
 		t.Errorf("throttle after failures = %+v", got.Throttle)
 	}
-	if raw := rawString(t, s, `SELECT CAST(throttling_failure_timestamp AS TEXT) FROM otp_totp_totpdevice`); raw != "2026-11-25 10:00:00.123456" {
+	if raw := rawString(t, s, `SELECT CAST(throttling_failure_timestamp AS TEXT) FROM otp_totp_totpdevice`); s.d == sqliteDialect && raw != "2026-11-25 10:00:00.123456" {
 		t.Errorf("raw timestamp = %q", raw)
 	}
 	if err := failed(s.ClaimTOTPAttempt(ctx, 99, now, allowAll)); !errors.Is(err, ErrNotFound) || err.Error() != "store: not found: TOTP device 99" {
@@ -117,9 +122,11 @@ func TestRecordTOTPSuccessAndFailure(t *testing.T) {
 	}
 }
 
-func TestStaticDevices(t *testing.T) {
+func TestStaticDevices(t *testing.T) { eachStore(t, testStaticDevices) }
+
+func testStaticDevices(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s := b.open(t)
 	alice := mustCreateUser(t, s, "alice@example.com")
 	bob := mustCreateUser(t, s, "bob@example.com")
 
@@ -139,7 +146,7 @@ func TestStaticDevices(t *testing.T) {
 	if !reflect.DeepEqual(dev, want) {
 		t.Errorf("ReplaceStaticTokens device = %+v", dev)
 	}
-	if raw := rawString(t, s, `SELECT name || '|' || confirmed || '|' || user_id || '|' || coalesce(throttling_failure_timestamp, 'NULL') || '|' || throttling_failure_count FROM otp_static_staticdevice`); raw != "Static|1|1|NULL|0" {
+	if raw := rawString(t, s, `SELECT name || '|' || confirmed || '|' || user_id || '|' || coalesce(throttling_failure_timestamp, 'NULL') || '|' || throttling_failure_count FROM otp_static_staticdevice`); s.d == sqliteDialect && raw != "Static|1|1|NULL|0" {
 		t.Errorf("raw static device = %q", raw)
 	}
 	if got, err := s.StaticTokens(ctx, dev.ID); err != nil || !reflect.DeepEqual(got, first) {
@@ -229,7 +236,7 @@ func TestStaticDevices(t *testing.T) {
 		t.Errorf("ReplaceStaticTokens for unknown user: %v", err)
 	}
 	// An existing device is used as it is, even unconfirmed.
-	if _, err := s.db.Exec(`UPDATE otp_static_staticdevice SET confirmed = 0, name = 'old' WHERE id = ?`, bobDev.ID); err != nil {
+	if _, err := s.db.Exec(`UPDATE otp_static_staticdevice SET confirmed = false, name = 'old' WHERE id = $1`, bobDev.ID); err != nil {
 		t.Fatal(err)
 	}
 	if d, _ := s.ReplaceStaticTokens(ctx, bob.ID, nil); d.ID != bobDev.ID || d.Confirmed || d.Name != "old" {
@@ -240,7 +247,9 @@ func TestStaticDevices(t *testing.T) {
 	}
 }
 
-func TestHasConfirmedDevice(t *testing.T) {
+func TestHasConfirmedDevice(t *testing.T) { eachStore(t, testHasConfirmedDevice) }
+
+func testHasConfirmedDevice(t *testing.T, b backend) {
 	ctx := context.Background()
 	tests := []struct {
 		name  string
@@ -261,7 +270,7 @@ func TestHasConfirmedDevice(t *testing.T) {
 		}, true},
 		{"unconfirmed static", func(t *testing.T, s *SQLite, id int64) {
 			s.ReplaceStaticTokens(ctx, id, nil)
-			s.db.Exec(`UPDATE otp_static_staticdevice SET confirmed = 0`)
+			s.db.Exec(`UPDATE otp_static_staticdevice SET confirmed = false`)
 		}, false},
 		{"another user's device", func(t *testing.T, s *SQLite, id int64) {
 			d := newTOTP(2)
@@ -272,7 +281,7 @@ func TestHasConfirmedDevice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, _ := openTemp(t)
+			s := b.open(t)
 			mustCreateUser(t, s, "alice@example.com")
 			mustCreateUser(t, s, "bob@example.com")
 			tt.setup(t, s, 1)
@@ -283,17 +292,19 @@ func TestHasConfirmedDevice(t *testing.T) {
 	}
 }
 
-func TestDeleteDevices(t *testing.T) {
+func TestDeleteDevices(t *testing.T) { eachStore(t, testDeleteDevices) }
+
+func testDeleteDevices(t *testing.T, b backend) {
 	ctx := context.Background()
 	// Alice gets: TOTP 1 confirmed, TOTP 2 unconfirmed, static 1 confirmed with
 	// 2 tokens, static 2 unconfirmed with 1 token. Bob gets one of each, confirmed.
-	setup := func(t *testing.T) *SQLite {
-		s, _ := openTemp(t)
+	setup := func(t *testing.T) *DB {
+		s := b.open(t)
 		mustCreateUser(t, s, "alice@example.com")
 		mustCreateUser(t, s, "bob@example.com")
 		for _, stmt := range []string{
-			`INSERT INTO otp_totp_totpdevice (id, name, confirmed, key, step, t0, digits, tolerance, drift, last_t, user_id, throttling_failure_count) VALUES (1, '', 1, 'ab', 30, 0, 6, 1, 0, -1, 1, 0), (2, '', 0, 'cd', 30, 0, 6, 1, 0, -1, 1, 0), (3, '', 1, 'ef', 30, 0, 6, 1, 0, -1, 2, 0)`,
-			`INSERT INTO otp_static_staticdevice (id, name, confirmed, user_id, throttling_failure_count) VALUES (1, 'Static', 1, 1, 0), (2, 'Static', 0, 1, 0), (3, 'Static', 1, 2, 0)`,
+			`INSERT INTO otp_totp_totpdevice (id, name, confirmed, key, step, t0, digits, tolerance, drift, last_t, user_id, throttling_failure_count) VALUES (1, '', true, 'ab', 30, 0, 6, 1, 0, -1, 1, 0), (2, '', false, 'cd', 30, 0, 6, 1, 0, -1, 1, 0), (3, '', true, 'ef', 30, 0, 6, 1, 0, -1, 2, 0)`,
+			`INSERT INTO otp_static_staticdevice (id, name, confirmed, user_id, throttling_failure_count) VALUES (1, 'Static', true, 1, 0), (2, 'Static', false, 1, 0), (3, 'Static', true, 2, 0)`,
 			`INSERT INTO otp_static_statictoken (token, device_id) VALUES ('a1', 1), ('a2', 1), ('a3', 2), ('b1', 3)`,
 		} {
 			if _, err := s.db.Exec(stmt); err != nil {
@@ -303,7 +314,20 @@ func TestDeleteDevices(t *testing.T) {
 		return s
 	}
 	ids := func(t *testing.T, s *SQLite, query string) string {
-		return rawString(t, s, `SELECT coalesce(group_concat(x, ','), '') FROM (`+query+`)`)
+		rows, err := s.db.Query(query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var x string
+			if err := rows.Scan(&x); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, x)
+		}
+		return strings.Join(out, ",")
 	}
 	tests := []struct {
 		name          string
@@ -332,10 +356,10 @@ func TestDeleteDevices(t *testing.T) {
 			if got := ids(t, s, `SELECT token AS x FROM otp_static_statictoken ORDER BY id`); got != tt.wantTokens {
 				t.Errorf("tokens left = %q, want %q", got, tt.wantTokens)
 			}
-			if got := rawString(t, s, `SELECT jwt_secret FROM users WHERE id = 1`); got != tt.wantSecret {
+			if got := rawString(t, s, `SELECT jwt_secret FROM users WHERE id = 1`); s.d == sqliteDialect && got != tt.wantSecret {
 				t.Errorf("alice's secret = %q, want %q", got, tt.wantSecret)
 			}
-			if got := rawString(t, s, `SELECT jwt_secret FROM users WHERE id = 2`); got != "2382347372be4f0eaad92059bca32fde" {
+			if got := rawString(t, s, `SELECT jwt_secret FROM users WHERE id = 2`); s.d == sqliteDialect && got != "2382347372be4f0eaad92059bca32fde" {
 				t.Errorf("bob's secret changed: %q", got)
 			}
 		})
@@ -354,8 +378,12 @@ func TestDeleteDevices(t *testing.T) {
 
 // Clearing one user's throttles leaves another's alone.
 func TestAdministerClearThrottleTouchesOneUser(t *testing.T) {
+	eachStore(t, testAdministerClearThrottleTouchesOneUser)
+}
+
+func testAdministerClearThrottleTouchesOneUser(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s := b.open(t)
 	now := tm(t, "2026-11-25T10:00:00Z")
 	for _, email := range []string{"alice@example.com", "bob@example.com"} {
 		u := mustCreateUser(t, s, email)
@@ -372,14 +400,14 @@ func TestAdministerClearThrottleTouchesOneUser(t *testing.T) {
 	}
 	state := func(user int64) string {
 		return rawString(t, s, `SELECT
-			(SELECT throttling_failure_count || coalesce(throttling_failure_timestamp, '-') FROM otp_totp_totpdevice WHERE user_id = ?1) || '|' ||
-			(SELECT throttling_failure_count || coalesce(throttling_failure_timestamp, '-') FROM otp_static_staticdevice WHERE user_id = ?1) || '|' ||
-			coalesce((SELECT failure_count || failure_timestamp FROM vsauth_login_throttle WHERE user_id = ?1), 'none')`, user)
+			(SELECT throttling_failure_count || coalesce(throttling_failure_timestamp, '-') FROM otp_totp_totpdevice WHERE user_id = $1) || '|' ||
+			(SELECT throttling_failure_count || coalesce(throttling_failure_timestamp, '-') FROM otp_static_staticdevice WHERE user_id = $1) || '|' ||
+			coalesce((SELECT failure_count || failure_timestamp FROM vsauth_login_throttle WHERE user_id = $1), 'none')`, user)
 	}
-	if got := state(1); got != "0-|0-|none" {
+	if got := state(1); s.d == sqliteDialect && got != "0-|0-|none" {
 		t.Errorf("alice after clear = %q", got)
 	}
-	if got := state(2); got != "12026-11-25 10:00:00|12026-11-25 10:00:00|12026-11-25 10:00:00" {
+	if got := state(2); s.d == sqliteDialect && got != "12026-11-25 10:00:00|12026-11-25 10:00:00|12026-11-25 10:00:00" {
 		t.Errorf("bob (untouched) = %q", got)
 	}
 }

@@ -18,7 +18,7 @@ import (
 // The count stops at limit+1: once a window holds that many, further calls
 // write nothing (a flood costs no disk writes) and return 0, as they do when
 // the user does not exist.
-func (s *SQLite) CountResetMail(ctx context.Context, userID int64, now time.Time, window time.Duration, limit int) (int, error) {
+func (s *DB) CountResetMail(ctx context.Context, userID int64, now time.Time, window time.Duration, limit int) (int, error) {
 	unlock, err := s.lockWrite(ctx)
 	if err != nil {
 		return 0, err
@@ -29,11 +29,11 @@ func (s *SQLite) CountResetMail(ctx context.Context, userID int64, now time.Time
 	// Every expression of the UPDATE reads the row as it was.
 	var n int
 	err = s.db.QueryRowContext(ctx,
-		`INSERT INTO vsauth_reset_mail_limit (user_id, window_start, mail_count) SELECT id, ?1, 1 FROM users WHERE id = ?2 AND true
+		`INSERT INTO vsauth_reset_mail_limit AS l (user_id, window_start, mail_count) SELECT id, $1, 1 FROM users WHERE id = $2 AND true
 		ON CONFLICT (user_id) DO UPDATE SET
-			window_start = CASE WHEN window_start <= ?3 THEN excluded.window_start ELSE window_start END,
-			mail_count = CASE WHEN window_start <= ?3 THEN 1 ELSE mail_count + 1 END
-		WHERE window_start <= ?3 OR mail_count <= ?4
+			window_start = CASE WHEN l.window_start <= $3 THEN excluded.window_start ELSE l.window_start END,
+			mail_count = CASE WHEN l.window_start <= $3 THEN 1 ELSE l.mail_count + 1 END
+		WHERE l.window_start <= $3 OR l.mail_count <= $4
 		RETURNING mail_count`,
 		formatDjangoTime(now), userID, formatDjangoTime(now.Add(-window)), limit).Scan(&n)
 	switch {
@@ -47,8 +47,8 @@ func (s *SQLite) CountResetMail(ctx context.Context, userID int64, now time.Time
 
 // PruneResetMailCounts deletes the counts whose window started at or before
 // before (now minus the window): they no longer limit anything.
-func (s *SQLite) PruneResetMailCounts(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.exec(ctx, `DELETE FROM vsauth_reset_mail_limit WHERE window_start <= ?`, formatDjangoTime(before))
+func (s *DB) PruneResetMailCounts(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.exec(ctx, `DELETE FROM vsauth_reset_mail_limit WHERE window_start <= $1`, formatDjangoTime(before))
 	if err != nil {
 		return 0, fmt.Errorf("store: prune reset mail counts: %w", err)
 	}

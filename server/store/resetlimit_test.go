@@ -8,9 +8,11 @@ import (
 	"time"
 )
 
-func TestCountResetMail(t *testing.T) {
+func TestCountResetMail(t *testing.T) { eachStore(t, testCountResetMail) }
+
+func testCountResetMail(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s := b.open(t)
 	alice := mustCreateUser(t, s, "alice@example.com")
 	bob := mustCreateUser(t, s, "bob@example.com")
 	start := tm(t, "2026-11-25T10:00:00Z")
@@ -22,7 +24,7 @@ func TestCountResetMail(t *testing.T) {
 	}
 	row := func(u User) string {
 		t.Helper()
-		return rawString(t, s, `SELECT window_start || '|' || mail_count FROM vsauth_reset_mail_limit WHERE user_id = ?`, u.ID)
+		return rawString(t, s, `SELECT window_start || '|' || mail_count FROM vsauth_reset_mail_limit WHERE user_id = $1`, u.ID)
 	}
 	step(alice, start, 1)
 	step(alice, start.Add(10*time.Minute), 2)
@@ -31,12 +33,12 @@ func TestCountResetMail(t *testing.T) {
 	step(alice, start.Add(30*time.Minute), 4) // the first one over the limit
 	// Then nothing more is counted or written.
 	step(alice, start.Add(59*time.Minute+59*time.Second+999999*time.Microsecond), 0)
-	if got := row(alice); got != "2026-11-25 10:00:00|4" {
+	if got := row(alice); s.d == sqliteDialect && got != "2026-11-25 10:00:00|4" {
 		t.Errorf("row over the limit = %q", got)
 	}
 	// The window lasts exactly an hour from its first mail; then a new one starts.
 	step(alice, start.Add(time.Hour), 1)
-	if got := row(alice); got != "2026-11-25 11:00:00|1" {
+	if got := row(alice); s.d == sqliteDialect && got != "2026-11-25 11:00:00|1" {
 		t.Errorf("row after a new window = %q", got)
 	}
 	step(alice, start.Add(time.Hour+time.Second), 2)
@@ -54,7 +56,7 @@ func TestCountResetMail(t *testing.T) {
 	if n != 1 || err != nil {
 		t.Fatalf("PruneResetMailCounts = %d, %v; want 1", n, err)
 	}
-	if got := rawString(t, s, `SELECT group_concat(user_id) FROM vsauth_reset_mail_limit`); got != "1" {
+	if got := rawString(t, s, `SELECT group_concat(user_id) FROM vsauth_reset_mail_limit`); s.d == sqliteDialect && got != "1" {
 		t.Errorf("rows left for users %q, want alice's", got)
 	}
 	step(bob, start.Add(70*time.Minute), 1)
@@ -62,8 +64,10 @@ func TestCountResetMail(t *testing.T) {
 
 // TestConcurrentCountResetMail: 50 concurrent counts from two stores on one
 // file (as two processes) with limit 3 get 1, 2, 3 and 4 once each, and 0.
-func TestConcurrentCountResetMail(t *testing.T) {
-	stores := twoStores(t)
+func TestConcurrentCountResetMail(t *testing.T) { eachStore(t, testConcurrentCountResetMail) }
+
+func testConcurrentCountResetMail(t *testing.T, b backend) {
+	stores := b.two(t)
 	u := mustCreateUser(t, stores[0], "alice@example.com")
 	now := tm(t, "2026-11-25T10:00:00Z")
 	got := make([]int, 50)
@@ -82,9 +86,11 @@ func TestConcurrentCountResetMail(t *testing.T) {
 	}
 }
 
-func TestPruneMail(t *testing.T) {
+func TestPruneMail(t *testing.T) { eachStore(t, testPruneMail) }
+
+func testPruneMail(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s := b.open(t)
 	base := tm(t, "2026-11-18T10:00:00Z")
 	type msg struct {
 		created time.Duration  // after base

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -22,15 +23,24 @@ const MemoryPath = ":memory:"
 // write lock before failing with SQLITE_BUSY.
 const busyTimeoutMillis = 5000
 
-// SQLite is the store backed by one SQLite database file (or memory). It is safe
-// for concurrent use.
-type SQLite struct {
+// DB is the store on one SQL database: a SQLite file (OpenSQLite) or a
+// PostgreSQL database (OpenPostgres). The rules and most of the SQL are the
+// same for both; a dialect holds the few differences. It is safe for
+// concurrent use, by several processes on the same database too.
+type DB struct {
 	db *sql.DB
-	// writeSem serializes this process's writers, so that they queue in Go
-	// instead of sleeping in SQLite's busy handler; other processes are still
-	// held off by the file lock and busy_timeout.
+	d  *dialect
+	// writeSem, on SQLite, serializes this process's writers, so that they
+	// queue in Go instead of sleeping in SQLite's busy handler; other
+	// processes are still held off by the file lock and busy_timeout.
+	// PostgreSQL locks rows instead, and it is nil there.
 	writeSem chan struct{}
+	// closePool closes what the database/sql handle is built on, if anything.
+	closePool func()
 }
+
+// SQLite is the name of DB that callers knew before PostgreSQL.
+type SQLite = DB
 
 // OpenSQLite opens (creating it if needed) the database at path, or a private
 // in-memory database when path is ":memory:", and brings its schema up to date.
@@ -72,25 +82,36 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
 	}
-	s := &SQLite{db: db, writeSem: make(chan struct{}, 1)}
-	if err := db.PingContext(ctx); err != nil {
+	s := &DB{db: db, d: sqliteDialect, writeSem: make(chan struct{}, 1)}
+	if err := s.prepare(ctx, path); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: open database %s: %w", path, err)
-	}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: migrate database %s: %w", path, err)
-	}
-	if err := s.verifySchema(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: check database %s: %w", path, err)
+		return nil, err
 	}
 	return s, nil
 }
 
+// prepare checks the connection and brings the schema up to date. name
+// names the database in errors and must not hold a password.
+func (s *DB) prepare(ctx context.Context, name string) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: open database %s: %w", name, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		return fmt.Errorf("store: migrate database %s: %w", name, err)
+	}
+	if err := s.verifySchema(ctx); err != nil {
+		return fmt.Errorf("store: check database %s: %w", name, err)
+	}
+	return nil
+}
+
 // Close closes the database.
-func (s *SQLite) Close() error {
-	if err := s.db.Close(); err != nil {
+func (s *DB) Close() error {
+	err := s.db.Close()
+	if s.closePool != nil {
+		s.closePool()
+	}
+	if err != nil {
 		return fmt.Errorf("store: close database: %w", err)
 	}
 	return nil
@@ -173,8 +194,12 @@ func dsn(path string, memory bool) string {
 	return "file:" + escaped + "?" + query
 }
 
-// lockWrite takes this process's write turn, or gives up when ctx ends.
-func (s *SQLite) lockWrite(ctx context.Context) (unlock func(), err error) {
+// lockWrite takes this process's write turn (SQLite), or gives up when ctx
+// ends.
+func (s *DB) lockWrite(ctx context.Context) (unlock func(), err error) {
+	if s.writeSem == nil {
+		return func() {}, nil
+	}
 	select {
 	case s.writeSem <- struct{}{}:
 		return func() { <-s.writeSem }, nil
@@ -186,7 +211,7 @@ func (s *SQLite) lockWrite(ctx context.Context) (unlock func(), err error) {
 // writeTx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it if fn
 // succeeds. fn must do all its queries through tx: with ":memory:" the pool has a
 // single connection, which tx holds.
-func (s *SQLite) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	unlock, err := s.lockWrite(ctx)
 	if err != nil {
 		return err
@@ -208,7 +233,7 @@ func (s *SQLite) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // exec runs one writing statement outside an explicit transaction. SQLite takes
 // the write lock when such a statement starts, so it is atomic on its own.
-func (s *SQLite) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (s *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	unlock, err := s.lockWrite(ctx)
 	if err != nil {
 		return nil, err
@@ -235,11 +260,15 @@ func notFound(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrNotFound, fmt.Sprintf(format, args...))
 }
 
-// isUniqueViolation reports whether err is SQLite rejecting a row for a UNIQUE
-// constraint.
+// isUniqueViolation reports whether err is the database rejecting a row for a
+// UNIQUE constraint.
 func isUniqueViolation(err error) bool {
 	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
 }
 
 // rowScanner is what *sql.Row and *sql.Rows have in common.
@@ -264,9 +293,9 @@ func exists(ctx context.Context, q interface {
 // userTx runs fn in one write transaction after checking that the user
 // exists. ErrNotFound comes back as it is; any other failure is wrapped with
 // what was attempted.
-func (s *SQLite) userTx(ctx context.Context, userID int64, what string, fn func(tx *sql.Tx) error) error {
+func (s *DB) userTx(ctx context.Context, userID int64, what string, fn func(tx *sql.Tx) error) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		if err := userExists(ctx, tx, userID); err != nil {
+		if err := s.userExists(ctx, tx, userID); err != nil {
 			return err
 		}
 		return fn(tx)
@@ -287,13 +316,18 @@ func execEach(ctx context.Context, tx *sql.Tx, userID int64, stmts ...string) er
 	return nil
 }
 
-func userExists(ctx context.Context, tx *sql.Tx, userID int64) error {
-	ok, err := exists(ctx, tx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)`, userID)
-	if err != nil {
-		return fmt.Errorf("look up user %d: %w", userID, err)
-	}
-	if !ok {
+// userExists also locks the user's row on PostgreSQL, so that the
+// transactions that read and then change what belongs to one user (create a
+// device if there is none, count a failed login) run one after the other,
+// as all write transactions do on SQLite.
+func (s *DB) userExists(ctx context.Context, tx *sql.Tx, userID int64) error {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE id = $1`+s.d.lockRow, userID).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return notFound("user %d", userID)
+	case err != nil:
+		return fmt.Errorf("look up user %d: %w", userID, err)
 	}
 	return nil
 }

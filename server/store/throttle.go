@@ -30,11 +30,13 @@ type Claim struct {
 // own attempt held.
 
 // ClaimLoginAttempt claims the check of one password for the user (vsauth's
-// per-account login throttle). ErrNotFound if the user does not exist.
-func (s *SQLite) ClaimLoginAttempt(ctx context.Context, userID int64, now time.Time, rule ThrottleRule) (Claim, error) {
+// per-account login throttle). ErrNotFound if the user does not exist. The
+// user's row is locked first (userTx), so that on PostgreSQL two first
+// failures cannot both read "no throttle row" and both be allowed.
+func (s *DB) ClaimLoginAttempt(ctx context.Context, userID int64, now time.Time, rule ThrottleRule) (Claim, error) {
 	var c Claim
 	err := s.userTx(ctx, userID, fmt.Sprintf("claim login attempt of user %d", userID), func(tx *sql.Tx) error {
-		th, err := scanThrottle(tx.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = ?`, userID))
+		th, err := scanThrottle(tx.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = $1`, userID))
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read throttle: %w", err)
 		}
@@ -42,8 +44,8 @@ func (s *SQLite) ClaimLoginAttempt(ctx context.Context, userID int64, now time.T
 			return nil
 		}
 		_, err = tx.ExecContext(ctx,
-			`INSERT INTO vsauth_login_throttle (user_id, failure_count, failure_timestamp) VALUES (?, 1, ?)
-			ON CONFLICT (user_id) DO UPDATE SET failure_count = failure_count + 1, failure_timestamp = excluded.failure_timestamp`,
+			`INSERT INTO vsauth_login_throttle (user_id, failure_count, failure_timestamp) VALUES ($1, 1, $2)
+			ON CONFLICT (user_id) DO UPDATE SET failure_count = vsauth_login_throttle.failure_count + 1, failure_timestamp = excluded.failure_timestamp`,
 			userID, formatDjangoTime(now))
 		if err != nil {
 			return fmt.Errorf("count attempt: %w", err)
@@ -55,21 +57,21 @@ func (s *SQLite) ClaimLoginAttempt(ctx context.Context, userID int64, now time.T
 
 // ClaimTOTPAttempt claims the check of one code against the TOTP device, in
 // django-otp 1.x's throttling columns. ErrNotFound if no such device.
-func (s *SQLite) ClaimTOTPAttempt(ctx context.Context, deviceID int64, now time.Time, rule ThrottleRule) (Claim, error) {
+func (s *DB) ClaimTOTPAttempt(ctx context.Context, deviceID int64, now time.Time, rule ThrottleRule) (Claim, error) {
 	return s.claimDeviceAttempt(ctx, "otp_totp_totpdevice", "TOTP device", deviceID, now, rule)
 }
 
 // ClaimStaticAttempt claims the check of one emergency code against the
 // static device, like ClaimTOTPAttempt. ErrNotFound if no such device.
-func (s *SQLite) ClaimStaticAttempt(ctx context.Context, deviceID int64, now time.Time, rule ThrottleRule) (Claim, error) {
+func (s *DB) ClaimStaticAttempt(ctx context.Context, deviceID int64, now time.Time, rule ThrottleRule) (Claim, error) {
 	return s.claimDeviceAttempt(ctx, "otp_static_staticdevice", "static device", deviceID, now, rule)
 }
 
-func (s *SQLite) claimDeviceAttempt(ctx context.Context, table, what string, id int64, now time.Time, rule ThrottleRule) (Claim, error) {
+func (s *DB) claimDeviceAttempt(ctx context.Context, table, what string, id int64, now time.Time, rule ThrottleRule) (Claim, error) {
 	var c Claim
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		th, err := scanThrottle(tx.QueryRowContext(ctx,
-			fmt.Sprintf(`SELECT throttling_failure_count, throttling_failure_timestamp FROM %q WHERE id = ?`, table), id))
+			fmt.Sprintf(`SELECT throttling_failure_count, throttling_failure_timestamp FROM %q WHERE id = $1`+s.d.lockRow, table), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("%s %d", what, id)
 		}
@@ -80,7 +82,7 @@ func (s *SQLite) claimDeviceAttempt(ctx context.Context, table, what string, id 
 			return nil
 		}
 		_, err = tx.ExecContext(ctx,
-			fmt.Sprintf(`UPDATE %q SET throttling_failure_count = throttling_failure_count + 1, throttling_failure_timestamp = ? WHERE id = ?`, table),
+			fmt.Sprintf(`UPDATE %q SET throttling_failure_count = throttling_failure_count + 1, throttling_failure_timestamp = $1 WHERE id = $2`, table),
 			formatDjangoTime(now), id)
 		if err != nil {
 			return fmt.Errorf("count attempt: %w", err)
@@ -107,8 +109,8 @@ func scanThrottle(r rowScanner) (Throttle, error) {
 
 // LoginThrottle returns the user's failed-login state, the zero Throttle if
 // there is none.
-func (s *SQLite) LoginThrottle(ctx context.Context, userID int64) (Throttle, error) {
-	t, err := scanThrottle(s.db.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = ?`, userID))
+func (s *DB) LoginThrottle(ctx context.Context, userID int64) (Throttle, error) {
+	t, err := scanThrottle(s.db.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = $1`, userID))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Throttle{}, nil
@@ -119,8 +121,8 @@ func (s *SQLite) LoginThrottle(ctx context.Context, userID int64) (Throttle, err
 }
 
 // ResetLoginThrottle forgets the user's failed logins.
-func (s *SQLite) ResetLoginThrottle(ctx context.Context, userID int64) error {
-	if _, err := s.exec(ctx, `DELETE FROM vsauth_login_throttle WHERE user_id = ?`, userID); err != nil {
+func (s *DB) ResetLoginThrottle(ctx context.Context, userID int64) error {
+	if _, err := s.exec(ctx, `DELETE FROM vsauth_login_throttle WHERE user_id = $1`, userID); err != nil {
 		return fmt.Errorf("store: reset login throttle of user %d: %w", userID, err)
 	}
 	return nil

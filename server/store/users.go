@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -53,30 +54,27 @@ func queryUsers(ctx context.Context, db *sql.DB, query string, args ...any) ([]U
 // fields, an empty string for the ImageField's empty FieldFile), and returns the
 // stored row. It returns ErrDuplicateEmail when the email is taken (an exact,
 // case-sensitive match, like the column's UNIQUE constraint).
-func (s *SQLite) CreateUser(ctx context.Context, u User) (User, error) {
+func (s *DB) CreateUser(ctx context.Context, u User) (User, error) {
 	secret, err := uuidToDB(u.JWTSecret)
 	if err != nil {
 		return User{}, fmt.Errorf("store: create user: jwt secret: %w", err)
 	}
 	var created User
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO users (password, last_login, is_superuser, email, is_active, is_admin, jwt_secret, date_joined) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.Password, timeArg(u.LastLogin), u.IsSuperuser, u.Email, u.IsActive, u.IsAdmin, secret, formatDjangoTime(u.DateJoined))
+		var id int64
+		err := tx.QueryRowContext(ctx,
+			`INSERT INTO users (password, last_login, is_superuser, email, is_active, is_admin, jwt_secret, date_joined) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			u.Password, timeArg(u.LastLogin), u.IsSuperuser, u.Email, u.IsActive, u.IsAdmin, secret, formatDjangoTime(u.DateJoined)).Scan(&id)
 		if isUniqueViolation(err) {
 			return ErrDuplicateEmail
 		}
 		if err != nil {
 			return fmt.Errorf("insert user: %w", err)
 		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("insert user: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) VALUES (NULL, '', NULL, ?)`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) VALUES (NULL, '', NULL, $1)`, id); err != nil {
 			return fmt.Errorf("insert profile of user %d: %w", id, err)
 		}
-		created, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+		created, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 		if err != nil {
 			return fmt.Errorf("read back user %d: %w", id, err)
 		}
@@ -92,28 +90,28 @@ func (s *SQLite) CreateUser(ctx context.Context, u User) (User, error) {
 }
 
 // UserByID returns the user with primary key id, or ErrNotFound.
-func (s *SQLite) UserByID(ctx context.Context, id int64) (User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+func (s *DB) UserByID(ctx context.Context, id int64) (User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	return readOne(u, err, "user %d", id)
 }
 
 // UserByEmail returns the user whose email is exactly email (case-sensitive, as
 // the original's login lookup), or ErrNotFound.
-func (s *SQLite) UserByEmail(ctx context.Context, email string) (User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+func (s *DB) UserByEmail(ctx context.Context, email string) (User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
 	return readOne(u, err, "user with that email")
 }
 
-const usersByEmailFoldQuery = `SELECT ` + userColumns + ` FROM users WHERE lower(email) = lower(?) ORDER BY id`
-
 // UsersByEmailFold returns, ordered by id, the users whose email equals email
-// ignoring ASCII case: Django's email__iexact on SQLite, which is LIKE with the
-// wildcards escaped, and LIKE folds only ASCII letters. SQLite's lower() folds
-// the same letters, so an equality of lower() gives the same rows without
-// LIKE's pattern-length limit (a 50,000-byte address made the original fail),
-// and it is answered from the vsauth_users_email_lower index instead of a scan.
-func (s *SQLite) UsersByEmailFold(ctx context.Context, email string) ([]User, error) {
-	users, err := queryUsers(ctx, s.db, usersByEmailFoldQuery, email)
+// ignoring case as Django's email__iexact does on the database. On SQLite
+// that is LIKE with the wildcards escaped, and LIKE folds only ASCII letters.
+// SQLite's lower() folds the same letters, so an equality of lower() gives the
+// same rows without LIKE's pattern-length limit (a 50,000-byte address made
+// the original fail), and it is answered from the vsauth_users_email_lower
+// index instead of a scan. On PostgreSQL it is UPPER() = UPPER(), which folds
+// Unicode letters, from the vsauth_users_email_upper index.
+func (s *DB) UsersByEmailFold(ctx context.Context, email string) ([]User, error) {
+	users, err := queryUsers(ctx, s.db, s.d.emailFold, email)
 	if err != nil {
 		return nil, fmt.Errorf("store: read users by email: %w", err)
 	}
@@ -121,7 +119,7 @@ func (s *SQLite) UsersByEmailFold(ctx context.Context, email string) ([]User, er
 }
 
 // ListUsers returns every user, ordered by id.
-func (s *SQLite) ListUsers(ctx context.Context) ([]User, error) {
+func (s *DB) ListUsers(ctx context.Context) ([]User, error) {
 	users, err := queryUsers(ctx, s.db, `SELECT `+userColumns+` FROM users ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
@@ -143,26 +141,23 @@ type PasswordUpdate struct {
 // mail is how a locked-out owner gets back in). It reports false, changing
 // nothing, when the user is gone or, with ExpectHash, when the stored hash has
 // changed meanwhile.
-func (s *SQLite) UpdatePassword(ctx context.Context, userID int64, u PasswordUpdate) (bool, error) {
-	query := `UPDATE users SET password = ?`
+func (s *DB) UpdatePassword(ctx context.Context, userID int64, u PasswordUpdate) (bool, error) {
 	args := []any{u.NewHash}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	query := `UPDATE users SET password = $1`
 	if u.LastLogin != nil {
-		query += `, last_login = ?`
-		args = append(args, timeArg(u.LastLogin))
+		query += `, last_login = ` + arg(timeArg(u.LastLogin))
 	}
 	if u.NewJWTSecret != "" {
 		secret, err := uuidToDB(u.NewJWTSecret)
 		if err != nil {
 			return false, fmt.Errorf("store: update password of user %d: jwt secret: %w", userID, err)
 		}
-		query += `, jwt_secret = ?`
-		args = append(args, secret)
+		query += `, jwt_secret = ` + arg(secret)
 	}
-	query += ` WHERE id = ?`
-	args = append(args, userID)
+	query += ` WHERE id = ` + arg(userID)
 	if u.ExpectHash != "" {
-		query += ` AND password = ?`
-		args = append(args, u.ExpectHash)
+		query += ` AND password = ` + arg(u.ExpectHash)
 	}
 	var done bool
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -175,7 +170,7 @@ func (s *SQLite) UpdatePassword(ctx context.Context, userID int64, u PasswordUpd
 			return err
 		}
 		done = true
-		_, err = tx.ExecContext(ctx, `DELETE FROM vsauth_login_throttle WHERE user_id = ?`, userID)
+		_, err = tx.ExecContext(ctx, `DELETE FROM vsauth_login_throttle WHERE user_id = $1`, userID)
 		return err
 	})
 	if err != nil {
@@ -186,12 +181,12 @@ func (s *SQLite) UpdatePassword(ctx context.Context, userID int64, u PasswordUpd
 
 // SetJWTSecret replaces the user's jwt_secret (hyphenated form), which
 // invalidates every token signed with the old one. ErrNotFound if no such user.
-func (s *SQLite) SetJWTSecret(ctx context.Context, userID int64, secret string) error {
+func (s *DB) SetJWTSecret(ctx context.Context, userID int64, secret string) error {
 	stored, err := uuidToDB(secret)
 	if err != nil {
 		return fmt.Errorf("store: set jwt secret of user %d: %w", userID, err)
 	}
-	res, err := s.exec(ctx, `UPDATE users SET jwt_secret = ? WHERE id = ?`, stored, userID)
+	res, err := s.exec(ctx, `UPDATE users SET jwt_secret = $1 WHERE id = $2`, stored, userID)
 	if err != nil {
 		return fmt.Errorf("store: set jwt secret of user %d: %w", userID, err)
 	}
@@ -223,50 +218,38 @@ func djangoUserLinks() []string {
 // original left it orphaned, defect D15), the login throttle, the reset mail
 // count and the user row.
 // ErrNotFound if no such user.
-func (s *SQLite) DeleteUser(ctx context.Context, userID int64) error {
+func (s *DB) DeleteUser(ctx context.Context, userID int64) error {
 	return s.userTx(ctx, userID, fmt.Sprintf("delete user %d", userID), func(tx *sql.Tx) error {
 		stmts := []string{
-			`DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = ?)`,
-			`DELETE FROM otp_static_staticdevice WHERE user_id = ?`,
-			`DELETE FROM otp_totp_totpdevice WHERE user_id = ?`,
-			`DELETE FROM account_profile WHERE user_id = ?`,
-			`DELETE FROM vsauth_login_throttle WHERE user_id = ?`,
-			`DELETE FROM vsauth_reset_mail_limit WHERE user_id = ?`,
+			`DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = $1)`,
+			`DELETE FROM otp_static_staticdevice WHERE user_id = $1`,
+			`DELETE FROM otp_totp_totpdevice WHERE user_id = $1`,
+			`DELETE FROM account_profile WHERE user_id = $1`,
+			`DELETE FROM vsauth_login_throttle WHERE user_id = $1`,
+			`DELETE FROM vsauth_reset_mail_limit WHERE user_id = $1`,
 		}
 		for _, table := range djangoUserLinks() {
 			// The column is found from the foreign key: Django names it after the
 			// model (customuser_id in the many-to-many tables, user_id elsewhere).
-			// No rows means no such table.
-			rows, err := tx.QueryContext(ctx, `SELECT "from" FROM pragma_foreign_key_list(?) WHERE "table" = 'users'`, table)
+			// None means no such table.
+			cols, err := s.d.userRefs(ctx, tx, table)
 			if err != nil {
 				return fmt.Errorf("inspect table %s: %w", table, err)
 			}
-			var cols []string
-			for rows.Next() {
-				var c string
-				if err := rows.Scan(&c); err != nil {
-					rows.Close()
-					return fmt.Errorf("inspect table %s: %w", table, err)
-				}
-				cols = append(cols, c)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("inspect table %s: %w", table, err)
-			}
+			sort.Strings(cols)
 			for _, c := range cols {
-				stmts = append(stmts, fmt.Sprintf(`DELETE FROM %q WHERE %q = ?`, table, c))
+				stmts = append(stmts, fmt.Sprintf(`DELETE FROM %q WHERE %q = $1`, table, c))
 			}
 		}
-		stmts = append(stmts, `DELETE FROM users WHERE id = ?`)
+		stmts = append(stmts, `DELETE FROM users WHERE id = $1`)
 		return execEach(ctx, tx, userID, stmts...)
 	})
 }
 
 // Profile returns the user's account_profile row, or nil, nil when there is none
 // (users created by the original before profiles existed, or an unknown user).
-func (s *SQLite) Profile(ctx context.Context, userID int64) (*Profile, error) {
-	p, err := scanProfile(s.db.QueryRowContext(ctx, `SELECT display_name, profile_image, about FROM account_profile WHERE user_id = ?`, userID))
+func (s *DB) Profile(ctx context.Context, userID int64) (*Profile, error) {
+	p, err := scanProfile(s.db.QueryRowContext(ctx, `SELECT display_name, profile_image, about FROM account_profile WHERE user_id = $1`, userID))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
@@ -304,24 +287,24 @@ type ProfileUpdate struct {
 // UpdateProfile applies u to the user's profile, creating the empty row first
 // if the user has none, and returns the row as stored. ErrNotFound if no such
 // user.
-func (s *SQLite) UpdateProfile(ctx context.Context, userID int64, u ProfileUpdate) (*Profile, error) {
+func (s *DB) UpdateProfile(ctx context.Context, userID int64, u ProfileUpdate) (*Profile, error) {
 	var p *Profile
 	err := s.userTx(ctx, userID, fmt.Sprintf("update profile of user %d", userID), func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) SELECT NULL, '', NULL, ? WHERE NOT EXISTS (SELECT 1 FROM account_profile WHERE user_id = ?)`, userID, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) SELECT NULL, '', NULL, $1 WHERE NOT EXISTS (SELECT 1 FROM account_profile WHERE user_id = $2)`, userID, userID); err != nil {
 			return fmt.Errorf("create profile: %w", err)
 		}
 		if u.SetDisplayName {
-			if _, err := tx.ExecContext(ctx, `UPDATE account_profile SET display_name = ? WHERE user_id = ?`, nullString(u.DisplayName), userID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE account_profile SET display_name = $1 WHERE user_id = $2`, nullString(u.DisplayName), userID); err != nil {
 				return fmt.Errorf("update display_name: %w", err)
 			}
 		}
 		if u.SetAbout {
-			if _, err := tx.ExecContext(ctx, `UPDATE account_profile SET about = ? WHERE user_id = ?`, nullString(u.About), userID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE account_profile SET about = $1 WHERE user_id = $2`, nullString(u.About), userID); err != nil {
 				return fmt.Errorf("update about: %w", err)
 			}
 		}
 		var err error
-		p, err = scanProfile(tx.QueryRowContext(ctx, `SELECT display_name, profile_image, about FROM account_profile WHERE user_id = ?`, userID))
+		p, err = scanProfile(tx.QueryRowContext(ctx, `SELECT display_name, profile_image, about FROM account_profile WHERE user_id = $1`, userID))
 		if err != nil {
 			return fmt.Errorf("read back profile: %w", err)
 		}
