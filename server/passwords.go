@@ -76,7 +76,8 @@ func (s *Server) resetPassword(r *request) response {
 	if !errs.Empty() {
 		return fieldErrors(errs)
 	}
-	reset := resetRequest{email: email.Value, protocol: s.scheme(r), host: r.Host}
+	o := s.origin(r.Request)
+	reset := resetRequest{email: email.Value, protocol: o.scheme, host: o.host}
 	if s.hardened() {
 		// D10: answer before looking the address up, so the time taken
 		// does not tell whether an account exists. The 204 promises
@@ -119,13 +120,19 @@ func (s *Server) sendResetMail(ctx context.Context, rr resetRequest) error {
 		if !ok {
 			continue
 		}
+		site := rr.host
+		if s.cfg.SiteName != "" {
+			site = s.cfg.SiteName
+		}
 		msg := mail.PasswordReset(mail.ResetParams{
 			Protocol: rr.protocol,
 			Domain:   rr.host,
-			SiteName: rr.host,
+			SiteName: site,
 			UID:      resettoken.EncodeUID(u.ID),
 			Token:    gen.Make(u.ID, u.Password, u.LastLogin, s.now()),
 			Email:    u.Email,
+			URL:      s.cfg.ResetURL,
+			From:     s.cfg.MailFrom,
 		})
 		if err := s.cfg.Mailer.Send(ctx, msg); err != nil {
 			return err

@@ -5,7 +5,9 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -28,6 +30,7 @@ type Server struct {
 	// background counts work that outlives its request (hardened reset
 	// mail); Wait blocks on it.
 	background sync.WaitGroup
+	publicURL  *url.URL // Config.PublicURL parsed; nil when unset
 }
 
 // Wait blocks until work started by earlier requests has finished. Call it
@@ -69,8 +72,43 @@ func New(cfg Config) (*Server, error) {
 		otpThrottle:   otp.ThrottlePolicy{Factor: cfg.OTPThrottleFactor},
 		loginThrottle: otp.ThrottlePolicy{Factor: cfg.LoginThrottleFactor, Max: max(cfg.LoginLockMax, 0)},
 	}
+	if cfg.PublicURL != "" {
+		u, err := ParsePublicURL(cfg.PublicURL)
+		if err != nil {
+			return nil, err
+		}
+		s.publicURL = u
+	}
+	if err := CheckResetURL(cfg.ResetURL); err != nil {
+		return nil, err
+	}
 	s.routes = s.buildRoutes()
 	return s, nil
+}
+
+// ParsePublicURL checks a Config.PublicURL: http or https, a host, and
+// nothing after it but an optional "/".
+func ParsePublicURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("server: public URL %q must be a scheme and host, like https://auth.example.com", raw)
+	}
+	return u, nil
+}
+
+// CheckResetURL checks a Config.ResetURL: empty, or an http(s) URL holding
+// {uid} and {token} once each.
+func CheckResetURL(tmpl string) error {
+	if tmpl == "" {
+		return nil
+	}
+	u, err := url.Parse(strings.NewReplacer("{uid}", "uid", "{token}", "token").Replace(tmpl))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		strings.Count(tmpl, "{uid}") != 1 || strings.Count(tmpl, "{token}") != 1 {
+		return fmt.Errorf("server: reset URL %q must be an http(s) URL with {uid} and {token} once each, like https://app.example.com/reset/{uid}/{token}", tmpl)
+	}
+	return nil
 }
 
 func (s *Server) hardened() bool { return s.cfg.Profile == Hardened }
@@ -130,7 +168,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeHTML(w, http.StatusInternalServerError, `<h1>Server Error (500)</h1>`, true)
 		}
 	}()
-	if !s.hostAllowed(r.Host) {
+	if !s.hostAllowed(s.forwarded(r).host) {
 		writeHTML(w, http.StatusBadRequest, `<h1>Bad Request (400)</h1>`, false)
 		return
 	}

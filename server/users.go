@@ -243,7 +243,8 @@ func (s *Server) userBody(r *request, p *store.Profile) userBody {
 		b.Profile = &profileBody{DisplayName: p.DisplayName, About: p.About}
 		if p.ProfileImage != nil && *p.ProfileImage != "" {
 			// ImageField.to_representation: request.build_absolute_uri(MEDIA_URL + name)
-			u := s.scheme(r) + "://" + r.Host + "/media/" + *p.ProfileImage
+			o := s.origin(r.Request)
+			u := o.scheme + "://" + o.host + "/media/" + *p.ProfileImage
 			b.Profile.ProfileImage = &u
 		}
 	}
@@ -372,20 +373,14 @@ func nullable(v drf.CharValue) *string {
 	return &v.Value
 }
 
-func (s *Server) scheme(r *request) string {
-	if r.TLS != nil {
-		return "https"
-	}
-	return "http"
-}
-
 // apiRootView is DRF's DefaultRouter root, kept so /api/ answers as before.
 func (s *Server) apiRootView() *view {
 	return &view{
 		name: "Api Root", description: "The default basic root view for DefaultRouter",
 		authenticate: true,
 		methods: map[string]handler{"GET": func(r *request) response {
-			base := s.scheme(r) + "://" + r.Host + "/api/"
+			o := s.origin(r.Request)
+			base := o.scheme + "://" + o.host + "/api/"
 			return jsonResponse(http.StatusOK, struct {
 				Spaces  string `json:"spaces"`
 				Threads string `json:"threads"`

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	netmail "net/mail"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -40,6 +42,11 @@ type serverOptions struct {
 	OutboxRetention time.Duration
 	MaxBodyBytes    int64
 	Limits          httpserver.Limits
+
+	PublicURL          string
+	TrustedProxies     []netip.Prefix
+	ResetURL           string
+	MailFrom, SiteName string
 
 	// ready, when set, receives the base URL once the server listens (tests).
 	ready func(baseURL string)
@@ -100,6 +107,25 @@ process list). Without a secret key one is generated once and kept in the databa
 			if opts.Limits, err = readLimits(v); err != nil {
 				return err
 			}
+			opts.PublicURL = v.GetString("public-url")
+			if opts.PublicURL != "" {
+				if _, err := server.ParsePublicURL(opts.PublicURL); err != nil {
+					return usageErrorf("--public-url %q must be a scheme and host, like https://auth.example.com", opts.PublicURL)
+				}
+			}
+			if opts.TrustedProxies, err = parsePrefixes(splitList(v.GetStringSlice("trusted-proxies"))); err != nil {
+				return usageErrorf("--trusted-proxies: %v", err)
+			}
+			opts.ResetURL = v.GetString("reset-url")
+			if err := server.CheckResetURL(opts.ResetURL); err != nil {
+				return usageErrorf("--reset-url %q must be an http(s) URL with {uid} and {token} once each", opts.ResetURL)
+			}
+			opts.MailFrom, opts.SiteName = v.GetString("mail-from"), v.GetString("site-name")
+			if opts.MailFrom != "" {
+				if _, err := netmail.ParseAddress(opts.MailFrom); err != nil {
+					return usageErrorf("--mail-from %q is not an e-mail address", opts.MailFrom)
+				}
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -120,7 +146,13 @@ process list). Without a secret key one is generated once and kept in the databa
 		"hardened profile: at most COUNT/DURATION password-reset mails per account; 0 for no limit")
 	f.String("outbox-retention", shortDuration(defaultOutboxRetention), "delete sent mail from the outbox after this long (without --smtp: queued mail); 0 keeps it")
 	f.Int64("max-body-bytes", server.DefaultMaxBodyBytes, "largest request body read; longer ones are answered 413")
-	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes"} {
+	f.String("public-url", "", "scheme and host that links in answers and mail use (https://auth.example.com), whatever the request said")
+	f.StringSlice("trusted-proxies", nil, "addresses or CIDRs of reverse proxies whose Forwarded and X-Forwarded-* headers are believed")
+	f.String("reset-url", "", "password-reset link with {uid} and {token}, e.g. https://app.example.com/reset/{uid}/{token} (default: <public URL>/password/reset/confirm/{uid}/{token})")
+	f.String("mail-from", "", "From address of the server's mail (default "+mail.DefaultFrom+")")
+	f.String("site-name", "", "site name in reset mail (default: the host of the link)")
+	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes",
+		"public-url", "trusted-proxies", "reset-url", "mail-from", "site-name"} {
 		_ = v.BindPFlag(name, f.Lookup(name))
 		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	}
@@ -138,6 +170,23 @@ func splitList(in []string) []string {
 		}
 	}
 	return out
+}
+
+// parsePrefixes reads CIDRs; a bare address is a single-address prefix.
+func parsePrefixes(in []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range in {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR (like 10.0.0.0/8 or ::1)", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 func runServer(ctx context.Context, opts *serverOptions) error {
@@ -180,6 +229,11 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 		ResetMailLimit:     opts.ResetMailLimit,
 		ResetMailWindow:    opts.ResetMailWindow,
 		MaxBodyBytes:       opts.MaxBodyBytes,
+		PublicURL:          opts.PublicURL,
+		TrustedProxies:     opts.TrustedProxies,
+		ResetURL:           opts.ResetURL,
+		MailFrom:           opts.MailFrom,
+		SiteName:           opts.SiteName,
 		Clock:              time.Now,
 		Rand:               rand.Reader,
 		Logger:             logger,
