@@ -51,6 +51,7 @@ func (s *Server) changePassword(r *request) response {
 	if _, err := s.store.UpdatePassword(r.Context(), r.user.ID, upd); err != nil {
 		panic(err)
 	}
+	s.event(r.Request, evPasswordChanged, r.user.ID)
 	return empty(http.StatusNoContent)
 }
 
@@ -239,5 +240,6 @@ func (s *Server) confirmReset(r *request) response {
 	if !done {
 		return nonField("Invalid token for given user.")
 	}
+	s.event(r.Request, evPasswordReset, target.ID)
 	return empty(http.StatusNoContent)
 }

@@ -39,6 +39,7 @@ func (s *Server) Wait() { s.background.Wait() }
 
 // route is one Django re_path: the pattern is anchored on the whole path.
 type route struct {
+	name    string // the path for logs, captures as placeholders: "/api/totp/login/{code}/"
 	pattern *regexp.Regexp
 	view    *view
 	html    http.HandlerFunc // non-API pages outside the contract
@@ -120,9 +121,9 @@ func djangoPath(re string) *regexp.Regexp {
 }
 
 func (s *Server) buildRoutes() []route {
-	api := func(re string, v *view) route { return route{pattern: djangoPath(re), view: v} }
+	api := func(re string, v *view) route { return route{name: routeName(re), pattern: djangoPath(re), view: v} }
 	return []route{
-		{pattern: djangoPath(`^/$`), html: introPage},
+		{name: "/", pattern: djangoPath(`^/$`), html: introPage},
 		api(`^/api/$`, s.apiRootView()),
 		api(`^/api/user/view/$`, s.userView()),
 		api(`^/api/user/delete/$`, s.userDeleteView()),
@@ -141,6 +142,15 @@ func (s *Server) buildRoutes() []route {
 	}
 }
 
+// captureGroup is a named group of a route pattern (no nested parentheses).
+var captureGroup = regexp.MustCompile(`\(\?P<\w+>[^)]*\)`)
+
+// routeName is a route's pattern as logs show it: what a capture matched
+// (a one-time code) is never logged.
+func routeName(re string) string {
+	return captureGroup.ReplaceAllString(strings.TrimSuffix(strings.TrimPrefix(re, "^"), "$"), "{code}")
+}
+
 func (s *Server) resolve(path string) (route, []string, bool) {
 	for _, rt := range s.routes {
 		if m := rt.pattern.FindStringSubmatch(path); m != nil {
@@ -152,7 +162,16 @@ func (s *Server) resolve(path string) (route, []string, bool) {
 
 // ServeHTTP is Django's middleware stack in front of the resolver: host
 // validation, then CommonMiddleware's slash redirect, then the view or a 404.
+// Every request leaves one access log line, even one whose handler panicked.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	aw := &accessWriter{ResponseWriter: w}
+	began := s.now()
+	var routeName string
+	defer func() { s.logAccess(r, aw, routeName, began) }()
+	s.serve(aw, r, &routeName)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, routeName *string) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -184,6 +203,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeHTML(w, http.StatusNotFound, `<h1>Not Found</h1><p>The requested resource was not found on this server.</p>`, true)
 		return
 	}
+	*routeName = rt.name
 	if rt.html != nil {
 		rt.html(w, r)
 		return

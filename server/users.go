@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/virtualspaces/vsauth/internal/drf"
@@ -141,6 +142,7 @@ func (s *Server) login(r *request) response {
 	if !ok {
 		return nonField("Unable to log in with provided credentials.")
 	}
+	s.event(r.Request, evLoginOK, user.ID)
 	return jsonResponse(http.StatusOK, tokenBody(s.mintToken(user, "", nil)))
 }
 
@@ -158,6 +160,8 @@ func (s *Server) checkCredentials(r *request, email, pw string) (store.User, boo
 	user, err := s.store.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		s.hasher.Dummy(pw)
+		// No address: what was typed may be a password in the wrong box.
+		s.event(r.Request, evLoginFailed, 0, slog.String("reason", "unknown account"))
 		return store.User{}, false
 	}
 	if err != nil {
@@ -168,8 +172,14 @@ func (s *Server) checkCredentials(r *request, email, pw string) (store.User, boo
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			panic(err)
 		}
-		if err != nil || !claim.Allowed {
+		if err != nil {
 			s.hasher.Dummy(pw)
+			s.event(r.Request, evLoginFailed, 0, slog.String("reason", "unknown account"))
+			return store.User{}, false
+		}
+		if !claim.Allowed {
+			s.hasher.Dummy(pw)
+			s.event(r.Request, evLoginThrottled, user.ID, slog.Time("locked_until", claim.LockedUntil.UTC()))
 			return store.User{}, false
 		}
 	}
@@ -178,6 +188,12 @@ func (s *Server) checkCredentials(r *request, email, pw string) (store.User, boo
 		if err := s.store.ResetLoginThrottle(ctx, user.ID); err != nil {
 			panic(err)
 		}
+	}
+	switch {
+	case !ok:
+		s.event(r.Request, evLoginFailed, user.ID, slog.String("reason", "wrong password"))
+	case !user.IsActive:
+		s.event(r.Request, evLoginFailed, user.ID, slog.String("reason", "inactive account"))
 	}
 	return user, ok && user.IsActive
 }
@@ -328,6 +344,7 @@ func (s *Server) deleteUser(r *request) response {
 	if err := s.store.DeleteUser(r.Context(), r.user.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		panic(err)
 	}
+	s.event(r.Request, evAccountDeleted, r.user.ID)
 	return empty(http.StatusNoContent)
 }
 
@@ -363,6 +380,7 @@ func (s *Server) logoutAll(r *request) response {
 	if err := s.store.SetJWTSecret(r.Context(), r.user.ID, secret); err != nil {
 		panic(err)
 	}
+	s.event(r.Request, evLogoutAll, r.user.ID)
 	return empty(http.StatusNoContent)
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	netmail "net/mail"
@@ -42,6 +43,12 @@ type serverOptions struct {
 	OutboxRetention time.Duration
 	MaxBodyBytes    int64
 	Limits          httpserver.Limits
+
+	LogLevel  slog.Level
+	LogFormat string
+	// SecretKeySource says where SecretKey came from ("flag", "env"; empty
+	// when unset), for the start line.
+	SecretKeySource string
 
 	PublicURL          string
 	TrustedProxies     []netip.Prefix
@@ -107,6 +114,18 @@ process list). Without a secret key one is generated once and kept in the databa
 			if opts.Limits, err = readLimits(v); err != nil {
 				return err
 			}
+			if err := opts.LogLevel.UnmarshalText([]byte(v.GetString("log-level"))); err != nil {
+				return usageErrorf("--log-level must be debug, info, warn or error, not %q", v.GetString("log-level"))
+			}
+			if opts.LogFormat = v.GetString("log-format"); opts.LogFormat != "text" && opts.LogFormat != "json" {
+				return usageErrorf("--log-format must be text or json, not %q", opts.LogFormat)
+			}
+			switch {
+			case c.Flags().Changed("secret-key"):
+				opts.SecretKeySource = "flag"
+			case opts.SecretKey != "":
+				opts.SecretKeySource = "env"
+			}
 			opts.PublicURL = v.GetString("public-url")
 			if opts.PublicURL != "" {
 				if _, err := server.ParsePublicURL(opts.PublicURL); err != nil {
@@ -146,13 +165,15 @@ process list). Without a secret key one is generated once and kept in the databa
 		"hardened profile: at most COUNT/DURATION password-reset mails per account; 0 for no limit")
 	f.String("outbox-retention", shortDuration(defaultOutboxRetention), "delete sent mail from the outbox after this long (without --smtp: queued mail); 0 keeps it")
 	f.Int64("max-body-bytes", server.DefaultMaxBodyBytes, "largest request body read; longer ones are answered 413")
+	f.String("log-level", "info", "least important log records written: debug, info, warn or error")
+	f.String("log-format", "text", "log records as text (key=value) or json, one per line")
 	f.String("public-url", "", "scheme and host that links in answers and mail use (https://auth.example.com), whatever the request said")
 	f.StringSlice("trusted-proxies", nil, "addresses or CIDRs of reverse proxies whose Forwarded and X-Forwarded-* headers are believed")
 	f.String("reset-url", "", "password-reset link with {uid} and {token}, e.g. https://app.example.com/reset/{uid}/{token} (default: <public URL>/password/reset/confirm/{uid}/{token})")
 	f.String("mail-from", "", "From address of the server's mail (default "+mail.DefaultFrom+")")
 	f.String("site-name", "", "site name in reset mail (default: the host of the link)")
 	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes",
-		"public-url", "trusted-proxies", "reset-url", "mail-from", "site-name"} {
+		"log-level", "log-format", "public-url", "trusted-proxies", "reset-url", "mail-from", "site-name"} {
 		_ = v.BindPFlag(name, f.Lookup(name))
 		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	}
@@ -190,28 +211,31 @@ func parsePrefixes(in []string) ([]netip.Prefix, error) {
 }
 
 func runServer(ctx context.Context, opts *serverOptions) error {
-	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
+	logger := newLogger(opts.IO.ErrOut, opts.LogFormat, opts.LogLevel)
 	st, dbPath, err := openDB(ctx, opts.DB, opts.Getenv, dbCreate)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	secret := opts.SecretKey
+	secret, secretSource := opts.SecretKey, opts.SecretKeySource
 	if secret == "" {
 		secret, err = st.SecretKey(ctx, newSecretKey)
 		if err != nil {
 			return err
 		}
+		secretSource = "database"
 	}
 
 	var notify func()
 	var deliverer *mail.Deliverer
+	mailTarget := "outbox only (read it with 'vsauth mail')"
 	if opts.SMTP != "" {
 		cfg, err := mail.ParseSMTPURL(opts.SMTP)
 		if err != nil {
 			return usageError{err}
 		}
+		mailTarget = cfg.String() // the password as xxxxx
 		deliverer = mail.NewDeliverer(st, cfg.Sender(), mail.DelivererOptions{Logger: logger})
 		notify = deliverer.Kick
 	}
@@ -276,7 +300,20 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	logger.Info("connection limits", "max_conns", limits.MaxConns, "read_header_timeout", limits.ReadHeaderTimeout,
 		"read_timeout", limits.ReadTimeout, "write_timeout", limits.WriteTimeout, "idle_timeout", limits.IdleTimeout,
 		"max_header_bytes", limits.MaxHeaderBytes)
-	logger.Info("vsauth server ready", "url", base, "db", dbPath, "profile", string(profile))
+	if opts.MailDir != "" {
+		mailTarget += ", .eml files in " + opts.MailDir
+	}
+	hosts := opts.AllowedHosts
+	if len(hosts) == 0 {
+		hosts = []string{"localhost", "127.0.0.1", "[::1]"}
+	}
+	proxies := make([]string, len(opts.TrustedProxies))
+	for i, p := range opts.TrustedProxies {
+		proxies[i] = p.String()
+	}
+	logger.Info("vsauth server ready", "url", base, "version", version, "profile", string(profile),
+		"store", "sqlite "+dbPath, "mail", mailTarget, "allowed_hosts", strings.Join(hosts, ","),
+		"public_url", opts.PublicURL, "trusted_proxies", strings.Join(proxies, ","), "secret_key", secretSource)
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && len(opts.AllowedHosts) == 0 {
 		logger.Warn("only requests for localhost, 127.0.0.1 and [::1] are answered; name this machine's host names with --allowed-hosts")
 	}
@@ -296,6 +333,15 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	}
 	srv.Wait()
 	return nil
+}
+
+// newLogger writes records of level and above to w as text or JSON.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	o := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, o))
+	}
+	return slog.New(slog.NewTextHandler(w, o))
 }
 
 // newSecretKey draws a 50-character key like Django's get_random_secret_key.

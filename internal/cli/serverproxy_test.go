@@ -2,9 +2,13 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/netip"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -35,10 +39,21 @@ func TestServerProxyFlags(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(o.TrustedProxies, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}) {
 		t.Errorf("from the environment: %v %v", o.TrustedProxies, err)
 	}
+	o, err = parse(t, map[string]string{"VSAUTH_SECRET_KEY": "k1", "VSAUTH_LOG_LEVEL": "warn"}, "--log-format", "json")
+	if err != nil || o.SecretKeySource != "env" || o.LogLevel != slog.LevelWarn || o.LogFormat != "json" {
+		t.Errorf("environment: %+v %v", o, err)
+	}
+	// t.Setenv holds to the end of the test: the flags win over it.
+	o, err = parse(t, nil, "--secret-key", "k2", "--log-level", "DEBUG")
+	if err != nil || o.SecretKeySource != "flag" || o.LogLevel != slog.LevelDebug || o.LogFormat != "text" {
+		t.Errorf("flag: %+v %v", o, err)
+	}
 	for _, tc := range []struct {
 		args []string
 		msg  string
 	}{
+		{[]string{"--log-level", "loud"}, `--log-level must be debug, info, warn or error, not "loud"`},
+		{[]string{"--log-format", "xml"}, `--log-format must be text or json, not "xml"`},
 		{[]string{"--public-url", "auth.example.com"}, `--public-url "auth.example.com" must be a scheme and host, like https://auth.example.com`},
 		{[]string{"--trusted-proxies", "proxy.local"}, `--trusted-proxies: "proxy.local" is not an address or CIDR (like 10.0.0.0/8 or ::1)`},
 		{[]string{"--reset-url", "https://app.example.com/reset/{uid}"}, `--reset-url "https://app.example.com/reset/{uid}" must be an http(s) URL with {uid} and {token} once each`},
@@ -49,5 +64,43 @@ func TestServerProxyFlags(t *testing.T) {
 		if !errors.As(err, &ue) || err.Error() != tc.msg {
 			t.Errorf("%v: %v, want usage error %q", tc.args, err, tc.msg)
 		}
+	}
+}
+
+// The start line says what an operator needs to check a deployment, and
+// never the SMTP password or the secret key.
+func TestServerStartLine(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "vsauth.db")
+	base, logs := startServer(t, db, "", func(o *serverOptions) {
+		o.LogFormat, o.LogLevel = "json", slog.LevelInfo
+		o.SMTP = "smtp://mailer:hunter2-secret@127.0.0.1:1?from=bounce@example.com"
+		o.AllowedHosts = []string{"auth.example.com", "127.0.0.1"}
+		o.PublicURL = "https://auth.example.com"
+		o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+		o.SecretKey, o.SecretKeySource = "flag-secret-key-value", "flag"
+	})
+	var ready map[string]any
+	for line := range strings.SplitSeq(logs.String(), "\n") {
+		if strings.Contains(line, `"msg":"vsauth server ready"`) {
+			if err := json.Unmarshal([]byte(line), &ready); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	delete(ready, "time")
+	want := map[string]any{"level": "INFO", "msg": "vsauth server ready", "url": base, "version": version, "profile": "compat",
+		"store": "sqlite " + db, "mail": "smtp://mailer:xxxxx@127.0.0.1:1?from=bounce%40example.com", "allowed_hosts": "auth.example.com,127.0.0.1",
+		"public_url": "https://auth.example.com", "trusted_proxies": "10.0.0.0/8", "secret_key": "flag"}
+	if !reflect.DeepEqual(ready, want) {
+		t.Errorf("start line %v\nwant %v", ready, want)
+	}
+	if s := logs.String(); strings.Contains(s, "hunter2") || strings.Contains(s, "flag-secret-key-value") {
+		t.Errorf("a secret in the log:\n%s", s)
+	}
+
+	// Without a key the server makes one and keeps it in the database.
+	_, logs = startServer(t, filepath.Join(t.TempDir(), "vsauth.db"), "", func(o *serverOptions) { o.LogFormat = "text" })
+	if !strings.Contains(logs.String(), ` secret_key=database`) || !strings.Contains(logs.String(), ` mail="outbox only`) {
+		t.Errorf("start line: %s", logs)
 	}
 }
