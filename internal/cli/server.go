@@ -10,6 +10,7 @@ import (
 	"net"
 	netmail "net/mail"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -30,6 +31,9 @@ type serverOptions struct {
 	DB                 string
 	MailDir            string
 	SMTP               string
+	// SMTPPassword is from VSAUTH_SMTP_PASSWORD or --smtp-password-file,
+	// so that it need not be in the --smtp URL, which ps shows.
+	SMTPPassword string
 	SecretKey          string
 	AllowedHosts       []string
 	PasswordIterations int
@@ -81,6 +85,9 @@ process list). Without a secret key one is generated once and kept in the databa
 			opts.DB = v.GetString("db")
 			opts.MailDir = v.GetString("mail-dir")
 			opts.SMTP = v.GetString("smtp")
+			if err := readSMTPPassword(opts, v.GetString("smtp-password-file")); err != nil {
+				return err
+			}
 			opts.SecretKey = v.GetString("secret-key")
 			opts.AllowedHosts = splitList(v.GetStringSlice("allowed-hosts"))
 			opts.PasswordIterations = v.GetInt("password-iterations")
@@ -155,7 +162,8 @@ process list). Without a secret key one is generated once and kept in the databa
 	f.String("addr", "127.0.0.1:8000", "address to listen on")
 	f.String("db", "", "SQLite database file, or :memory: (default: vsauth.db in the user data directory)")
 	f.String("mail-dir", "", "also write every outgoing message as an .eml file in this directory")
-	f.String("smtp", "", "deliver mail through this SMTP server (smtp://user:pass@host:587, smtps://host:465)")
+	f.String("smtp", "", "deliver mail through this SMTP server: smtp://user@host:587 (STARTTLS required), smtps://user@host:465, smtp+insecure://127.0.0.1:25 (plain text)")
+	f.String("smtp-password-file", "", "read the SMTP password from this file (or set VSAUTH_SMTP_PASSWORD)")
 	f.String("secret-key", "", "the key of password-reset tokens (prefer VSAUTH_SECRET_KEY)")
 	f.StringSlice("allowed-hosts", nil, "Host header values to accept, Django ALLOWED_HOSTS style (default localhost,127.0.0.1,[::1])")
 	f.Int("password-iterations", password.DefaultIterations, "PBKDF2 iterations for new password hashes")
@@ -172,7 +180,7 @@ process list). Without a secret key one is generated once and kept in the databa
 	f.String("reset-url", "", "password-reset link with {uid} and {token}, e.g. https://app.example.com/reset/{uid}/{token} (default: <public URL>/password/reset/confirm/{uid}/{token})")
 	f.String("mail-from", "", "From address of the server's mail (default "+mail.DefaultFrom+")")
 	f.String("site-name", "", "site name in reset mail (default: the host of the link)")
-	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes",
+	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "smtp-password-file", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes",
 		"log-level", "log-format", "public-url", "trusted-proxies", "reset-url", "mail-from", "site-name"} {
 		_ = v.BindPFlag(name, f.Lookup(name))
 		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
@@ -191,6 +199,28 @@ func splitList(in []string) []string {
 		}
 	}
 	return out
+}
+
+// readSMTPPassword fills opts.SMTPPassword from the file, else from
+// VSAUTH_SMTP_PASSWORD. A file's final line break is not part of it.
+func readSMTPPassword(opts *serverOptions, file string) error {
+	env := opts.Getenv("VSAUTH_SMTP_PASSWORD")
+	if file == "" {
+		opts.SMTPPassword = env
+		return nil
+	}
+	if env != "" {
+		return usageErrorf("give the SMTP password once: VSAUTH_SMTP_PASSWORD or --smtp-password-file")
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("reading the SMTP password: %w", err)
+	}
+	opts.SMTPPassword = strings.TrimRight(string(b), "\r\n")
+	if opts.SMTPPassword == "" {
+		return usageErrorf("--smtp-password-file %s is empty", file)
+	}
+	return nil
 }
 
 // parsePrefixes reads CIDRs; a bare address is a single-address prefix.
@@ -234,6 +264,15 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 		cfg, err := mail.ParseSMTPURL(opts.SMTP)
 		if err != nil {
 			return usageError{err}
+		}
+		if opts.SMTPPassword != "" {
+			if cfg.Username == "" {
+				return usageErrorf("an SMTP password is set but --smtp names no user (smtp://USER@host)")
+			}
+			if cfg.Password != "" {
+				return usageErrorf("the SMTP password is given twice: in the --smtp URL and in VSAUTH_SMTP_PASSWORD or --smtp-password-file")
+			}
+			cfg.Password = opts.SMTPPassword
 		}
 		mailTarget = cfg.String() // the password as xxxxx
 		deliverer = mail.NewDeliverer(st, cfg.Sender(), mail.DelivererOptions{Logger: logger})

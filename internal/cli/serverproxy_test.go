@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -102,5 +103,52 @@ func TestServerStartLine(t *testing.T) {
 	_, logs = startServer(t, filepath.Join(t.TempDir(), "vsauth.db"), "", func(o *serverOptions) { o.LogFormat = "text" })
 	if !strings.Contains(logs.String(), ` secret_key=database`) || !strings.Contains(logs.String(), ` mail="outbox only`) {
 		t.Errorf("start line: %s", logs)
+	}
+}
+
+func TestSMTPPasswordSources(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "smtp-password")
+	if err := os.WriteFile(file, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		env, file, want, err string
+	}{
+		{"", "", "", ""},
+		{"from-env", "", "from-env", ""},
+		{"", file, "from-file", ""},
+		{"from-env", file, "", "give the SMTP password once: VSAUTH_SMTP_PASSWORD or --smtp-password-file"},
+		{"", empty, "", "--smtp-password-file " + empty + " is empty"},
+		{"", filepath.Join(dir, "missing"), "", "reading the SMTP password: open " + filepath.Join(dir, "missing") + ": no such file or directory"},
+	} {
+		o := &serverOptions{Getenv: func(k string) string {
+			if k == "VSAUTH_SMTP_PASSWORD" {
+				return tc.env
+			}
+			return ""
+		}}
+		err := readSMTPPassword(o, tc.file)
+		if (err == nil) != (tc.err == "") || (err != nil && err.Error() != tc.err) || o.SMTPPassword != tc.want {
+			t.Errorf("env %q file %q: %q, %v; want %q, %q", tc.env, tc.file, o.SMTPPassword, err, tc.want, tc.err)
+		}
+	}
+	// The server refuses a password twice or one without a user, before it
+	// opens anything.
+	for smtp, want := range map[string]string{
+		"smtp://u:p@127.0.0.1:1": "the SMTP password is given twice: in the --smtp URL and in VSAUTH_SMTP_PASSWORD or --smtp-password-file",
+		"smtp://127.0.0.1:1":     "an SMTP password is set but --smtp names no user (smtp://USER@host)",
+	} {
+		d, _ := newTestDeps("", nil)
+		err := runServer(context.Background(), &serverOptions{IO: d.IO, Getenv: d.Getenv, DB: filepath.Join(dir, "vsauth.db"), Addr: "127.0.0.1:0",
+			SMTP: smtp, SMTPPassword: "x", PasswordIterations: 2, Profile: "compat", LogFormat: "text"})
+		var ue usageError
+		if !errors.As(err, &ue) || err.Error() != want {
+			t.Errorf("%s: %v, want %q", smtp, err, want)
+		}
 	}
 }
