@@ -27,13 +27,13 @@ type serverOptions struct {
 	IO     IOStreams
 	Getenv func(string) string
 
-	Addr               string
-	DB                 string
-	MailDir            string
-	SMTP               string
+	Addr    string
+	DB      string
+	MailDir string
+	SMTP    string
 	// SMTPPassword is from VSAUTH_SMTP_PASSWORD or --smtp-password-file,
 	// so that it need not be in the --smtp URL, which ps shows.
-	SMTPPassword string
+	SMTPPassword       string
 	SecretKey          string
 	AllowedHosts       []string
 	PasswordIterations int
