@@ -51,12 +51,19 @@ func cmdVsauth(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("vsauth: %s must be the last argument", a)
 		}
 	}
-	argv := append([]string{"--server", ts.Getenv("SERVER")}, args...)
-	code := f.opts.CLI(f.ctx, argv, CLIEnv{
+	// The server is named in the environment, not by --server, which
+	// only the API commands take (admin, mail and help have none).
+	getenv := func(k string) string {
+		if k == "VSAUTH_SERVER" {
+			return ts.Getenv("SERVER")
+		}
+		return ts.Getenv(k)
+	}
+	code := f.opts.CLI(f.ctx, args, CLIEnv{
 		Stdin:     stdin,
 		Stdout:    ts.Stdout(),
 		Stderr:    ts.Stderr(),
-		Getenv:    ts.Getenv,
+		Getenv:    getenv,
 		Keyring:   f.keyring,
 		Now:       f.now(),
 		ConfigDir: f.configDir,

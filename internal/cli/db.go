@@ -44,6 +44,12 @@ func openDB(ctx context.Context, db string, getenv func(string) string, mode dbM
 }
 
 func resolveDB(db string, getenv func(string) string, mode dbMode) (string, error) {
+	if db == "" {
+		// The server's setting, read the same way by admin and mail: a
+		// host configured through the environment (a systemd
+		// EnvironmentFile) names one database for all three.
+		db = getenv("VSAUTH_DB")
+	}
 	switch {
 	case db == store.MemoryPath && mode == dbMustExist:
 		return "", usageErrorf("--db %s is empty: a memory database only lives inside the server that opened it", store.MemoryPath)
