@@ -229,6 +229,17 @@ func (a *app) client() (*client.Client, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	return a.clientFor(base)
+}
+
+// serverChosen reports whether the user named a server for this command
+// (--server or VSAUTH_SERVER), rather than leaving it to the config.
+func (a *app) serverChosen() bool {
+	return a.server != "" || a.d.Getenv("VSAUTH_SERVER") != ""
+}
+
+// clientFor builds an SDK client for base, without a token.
+func (a *app) clientFor(base string) (*client.Client, string, error) {
 	opts := []client.Option{client.WithVersion(version)}
 	if a.d.HTTPClient != nil {
 		opts = append(opts, client.WithHTTPClient(a.d.HTTPClient))
