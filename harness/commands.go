@@ -63,13 +63,20 @@ func cmdVsauth(ts *testscript.TestScript, neg bool, args []string) {
 		redirected = true
 		stdin = strings.NewReader(ts.ReadFile(file))
 	}
+	// The server is named in the environment, not by --server, which
+	// only the API commands take (admin, mail and help have none).
+	getenv := func(k string) string {
+		if k == "VSAUTH_SERVER" {
+			return ts.Getenv("SERVER")
+		}
+		return ts.Getenv(k)
+	}
 	var stdout, stderr bytes.Buffer
-	argv := append([]string{"--server", ts.Getenv("SERVER")}, rest...)
-	code := f.opts.CLI(f.ctx, argv, CLIEnv{
+	code := f.opts.CLI(f.ctx, rest, CLIEnv{
 		Stdin:     stdin,
 		Stdout:    &stdout,
 		Stderr:    &stderr,
-		Getenv:    ts.Getenv,
+		Getenv:    getenv,
 		Keyring:   f.keyring,
 		Now:       f.now(),
 		ConfigDir: f.configDir,

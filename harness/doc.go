@@ -26,8 +26,8 @@
 // The harness adds:
 //
 //	vsauth ARGS… [<FILE]
-//		Runs the vsauth CLI in-process against $SERVER (--server $SERVER
-//		is prepended), with the flow's keyring, config directory and clock.
+//		Runs the vsauth CLI in-process against $SERVER (given to it as
+//		VSAUTH_SERVER), with the flow's keyring, config directory and clock.
 //		Its output becomes stdout and stderr for the assertions. An
 //		argument <FILE (or < FILE), wherever it stands, feeds that file of
 //		the work directory to standard input, as in a shell (testscript's

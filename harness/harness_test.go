@@ -31,11 +31,11 @@ import (
 //	http METHOD PATH [BODY [TOKEN]]
 //	                       calls the server, prints "STATUS BODY"
 func fakeCLI(ctx context.Context, args []string, e harness.CLIEnv) int {
-	if len(args) < 3 || args[0] != "--server" {
-		fmt.Fprintln(e.Stderr, "fake: want --server URL CMD")
+	base := e.Getenv("VSAUTH_SERVER")
+	if len(args) < 1 || base == "" {
+		fmt.Fprintln(e.Stderr, "fake: want VSAUTH_SERVER and CMD")
 		return 2
 	}
-	base, args := args[1], args[2:]
 	switch args[0] {
 	case "echo":
 		fmt.Fprintln(e.Stdout, strings.Join(args[1:], " "))

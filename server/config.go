@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/virtualspaces/vsauth/server/mail"
@@ -96,6 +97,21 @@ type Config struct {
 	// reads its body answers 413 to a longer one without reading it. 0 means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+
+	// PublicURL, when set, is the scheme and host ("https://auth.example.com")
+	// that links in answers and mail use, whatever the request said.
+	PublicURL string
+	// TrustedProxies are the peers whose Forwarded, X-Forwarded-For,
+	// X-Forwarded-Proto and X-Forwarded-Host headers are believed. Empty
+	// trusts no one: the headers are ignored, as the original did.
+	TrustedProxies []netip.Prefix
+	// ResetURL is djoser's PASSWORD_RESET_CONFIRM_URL as a whole link, with
+	// {uid} and {token} in it ("https://app.example.com/reset/{uid}/{token}").
+	// Empty: the original's <scheme>://<host>/password/reset/confirm/<uid>/<token>.
+	ResetURL string
+	// MailFrom is the From of the server's mail (default mail.DefaultFrom);
+	// SiteName is the name reset mail signs with (default: the link's host).
+	MailFrom, SiteName string
 }
 
 // The default cap on reset mail in the hardened profile: a user who asks

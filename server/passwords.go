@@ -51,6 +51,7 @@ func (s *Server) changePassword(r *request) response {
 	if _, err := s.store.UpdatePassword(r.Context(), r.user.ID, upd); err != nil {
 		panic(err)
 	}
+	s.event(r.Request, evPasswordChanged, r.user.ID)
 	return empty(http.StatusNoContent)
 }
 
@@ -76,7 +77,8 @@ func (s *Server) resetPassword(r *request) response {
 	if !errs.Empty() {
 		return fieldErrors(errs)
 	}
-	reset := resetRequest{email: email.Value, protocol: s.scheme(r), host: r.Host}
+	o := s.origin(r.Request)
+	reset := resetRequest{email: email.Value, protocol: o.scheme, host: o.host}
 	if s.hardened() {
 		// D10: answer before looking the address up, so the time taken
 		// does not tell whether an account exists. The 204 promises
@@ -119,13 +121,19 @@ func (s *Server) sendResetMail(ctx context.Context, rr resetRequest) error {
 		if !ok {
 			continue
 		}
+		site := rr.host
+		if s.cfg.SiteName != "" {
+			site = s.cfg.SiteName
+		}
 		msg := mail.PasswordReset(mail.ResetParams{
 			Protocol: rr.protocol,
 			Domain:   rr.host,
-			SiteName: rr.host,
+			SiteName: site,
 			UID:      resettoken.EncodeUID(u.ID),
 			Token:    gen.Make(u.ID, u.Password, u.LastLogin, s.now()),
 			Email:    u.Email,
+			URL:      s.cfg.ResetURL,
+			From:     s.cfg.MailFrom,
 		})
 		if err := s.cfg.Mailer.Send(ctx, msg); err != nil {
 			return err
@@ -232,5 +240,6 @@ func (s *Server) confirmReset(r *request) response {
 	if !done {
 		return nonField("Invalid token for given user.")
 	}
+	s.event(r.Request, evPasswordReset, target.ID)
 	return empty(http.StatusNoContent)
 }

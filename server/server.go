@@ -5,7 +5,9 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -28,6 +30,7 @@ type Server struct {
 	// background counts work that outlives its request (hardened reset
 	// mail); Wait blocks on it.
 	background sync.WaitGroup
+	publicURL  *url.URL // Config.PublicURL parsed; nil when unset
 }
 
 // Wait blocks until work started by earlier requests has finished. Call it
@@ -36,6 +39,7 @@ func (s *Server) Wait() { s.background.Wait() }
 
 // route is one Django re_path: the pattern is anchored on the whole path.
 type route struct {
+	name    string // the path for logs, captures as placeholders: "/api/totp/login/{code}/"
 	pattern *regexp.Regexp
 	view    *view
 	html    http.HandlerFunc // non-API pages outside the contract
@@ -65,8 +69,43 @@ func New(cfg Config) (*Server, error) {
 		otpThrottle:   otp.ThrottlePolicy{Factor: cfg.OTPThrottleFactor},
 		loginThrottle: otp.ThrottlePolicy{Factor: cfg.LoginThrottleFactor, Max: max(cfg.LoginLockMax, 0)},
 	}
+	if cfg.PublicURL != "" {
+		u, err := ParsePublicURL(cfg.PublicURL)
+		if err != nil {
+			return nil, err
+		}
+		s.publicURL = u
+	}
+	if err := CheckResetURL(cfg.ResetURL); err != nil {
+		return nil, err
+	}
 	s.routes = s.buildRoutes()
 	return s, nil
+}
+
+// ParsePublicURL checks a Config.PublicURL: http or https, a host, and
+// nothing after it but an optional "/".
+func ParsePublicURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("server: public URL %q must be a scheme and host, like https://auth.example.com", raw)
+	}
+	return u, nil
+}
+
+// CheckResetURL checks a Config.ResetURL: empty, or an http(s) URL holding
+// {uid} and {token} once each.
+func CheckResetURL(tmpl string) error {
+	if tmpl == "" {
+		return nil
+	}
+	u, err := url.Parse(strings.NewReplacer("{uid}", "uid", "{token}", "token").Replace(tmpl))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		strings.Count(tmpl, "{uid}") != 1 || strings.Count(tmpl, "{token}") != 1 {
+		return fmt.Errorf("server: reset URL %q must be an http(s) URL with {uid} and {token} once each, like https://app.example.com/reset/{uid}/{token}", tmpl)
+	}
+	return nil
 }
 
 func (s *Server) hardened() bool { return s.cfg.Profile == Hardened }
@@ -78,9 +117,9 @@ func djangoPath(re string) *regexp.Regexp {
 }
 
 func (s *Server) buildRoutes() []route {
-	api := func(re string, v *view) route { return route{pattern: djangoPath(re), view: v} }
+	api := func(re string, v *view) route { return route{name: routeName(re), pattern: djangoPath(re), view: v} }
 	return []route{
-		{pattern: djangoPath(`^/$`), html: introPage},
+		{name: "/", pattern: djangoPath(`^/$`), html: introPage},
 		api(`^/api/$`, s.apiRootView()),
 		api(`^/api/user/view/$`, s.userView()),
 		api(`^/api/user/delete/$`, s.userDeleteView()),
@@ -99,6 +138,15 @@ func (s *Server) buildRoutes() []route {
 	}
 }
 
+// captureGroup is a named group of a route pattern (no nested parentheses).
+var captureGroup = regexp.MustCompile(`\(\?P<\w+>[^)]*\)`)
+
+// routeName is a route's pattern as logs show it: what a capture matched
+// (a one-time code) is never logged.
+func routeName(re string) string {
+	return captureGroup.ReplaceAllString(strings.TrimSuffix(strings.TrimPrefix(re, "^"), "$"), "{code}")
+}
+
 func (s *Server) resolve(path string) (route, []string, bool) {
 	for _, rt := range s.routes {
 		if m := rt.pattern.FindStringSubmatch(path); m != nil {
@@ -110,7 +158,16 @@ func (s *Server) resolve(path string) (route, []string, bool) {
 
 // ServeHTTP is Django's middleware stack in front of the resolver: host
 // validation, then CommonMiddleware's slash redirect, then the view or a 404.
+// Every request leaves one access log line, even one whose handler panicked.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	aw := &accessWriter{ResponseWriter: w}
+	began := s.now()
+	var routeName string
+	defer func() { s.logAccess(r, aw, routeName, began) }()
+	s.serve(aw, r, &routeName)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, routeName *string) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -126,7 +183,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeHTML(w, http.StatusInternalServerError, `<h1>Server Error (500)</h1>`, true)
 		}
 	}()
-	if !s.hostAllowed(r.Host) {
+	if !s.hostAllowed(s.forwarded(r).host) {
 		writeHTML(w, http.StatusBadRequest, `<h1>Bad Request (400)</h1>`, false)
 		return
 	}
@@ -142,6 +199,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeHTML(w, http.StatusNotFound, `<h1>Not Found</h1><p>The requested resource was not found on this server.</p>`, true)
 		return
 	}
+	*routeName = rt.name
 	if rt.html != nil {
 		rt.html(w, r)
 		return

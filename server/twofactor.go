@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -72,6 +73,8 @@ func (s *Server) totpLogin(r *request) response {
 		panic(err)
 	}
 	return s.checkCode(r, codeCheck{
+		device:    "totp",
+		enrolling: !dev.Confirmed,
 		claim: func(now time.Time) (store.Claim, error) {
 			return s.store.ClaimTOTPAttempt(ctx, dev.ID, now, s.otpThrottle.Allows)
 		},
@@ -95,6 +98,10 @@ type codeCheck struct {
 	claim    func(now time.Time) (store.Claim, error)
 	verify   func(now time.Time) (bool, error)
 	deviceID string
+	// device is "totp" or "static", for the log; enrolling says a good
+	// code confirms a TOTP device that was not yet.
+	device    string
+	enrolling bool
 }
 
 // checkCode runs a second-step login: 201 with an upgraded token, or the
@@ -114,6 +121,7 @@ func (s *Server) checkCode(r *request, c codeCheck) response {
 			panic(err)
 		}
 		if !claim.Allowed {
+			s.event(r.Request, evSecondStepThrottled, r.user.ID, slog.String("device", c.device), slog.Time("locked_until", claim.LockedUntil.UTC()))
 			return empty(http.StatusBadRequest)
 		}
 	}
@@ -122,7 +130,15 @@ func (s *Server) checkCode(r *request, c codeCheck) response {
 		panic(err)
 	}
 	if !ok {
+		s.event(r.Request, evSecondStepFailed, r.user.ID, slog.String("device", c.device))
 		return empty(http.StatusBadRequest)
+	}
+	s.event(r.Request, evSecondStepOK, r.user.ID, slog.String("device", c.device))
+	switch {
+	case c.enrolling:
+		s.event(r.Request, evTOTPEnrolled, r.user.ID)
+	case c.device == "static":
+		s.event(r.Request, evCodeUsed, r.user.ID)
 	}
 	return jsonResponse(http.StatusCreated, tokenBody(s.mintToken(*r.user, c.deviceID, nil)))
 }
@@ -148,6 +164,7 @@ func (s *Server) totpDelete(r *request) response {
 	if err := s.store.DeleteDevices(r.Context(), r.user.ID, !s.hardened(), secret); err != nil {
 		panic(err)
 	}
+	s.event(r.Request, evTOTPDeleted, r.user.ID)
 	u := *r.user
 	u.JWTSecret = secret
 	return jsonResponse(http.StatusOK, tokenBody(s.mintToken(u, "", nil)))
@@ -189,6 +206,7 @@ func (s *Server) staticCreate(r *request) response {
 		if _, err := s.store.ReplaceStaticTokens(ctx, r.user.ID, codes); err != nil {
 			panic(err)
 		}
+		s.event(r.Request, evCodesMade, r.user.ID, slog.Int("count", len(codes)))
 	}
 	return jsonResponse(http.StatusCreated, codes)
 }
@@ -214,6 +232,7 @@ func (s *Server) staticLogin(r *request) response {
 		panic(err)
 	}
 	c := codeCheck{
+		device: "static",
 		claim: func(now time.Time) (store.Claim, error) {
 			return s.store.ClaimStaticAttempt(ctx, dev.ID, now, s.otpThrottle.Allows)
 		},

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/virtualspaces/vsauth/internal/drf"
@@ -141,6 +142,7 @@ func (s *Server) login(r *request) response {
 	if !ok {
 		return nonField("Unable to log in with provided credentials.")
 	}
+	s.event(r.Request, evLoginOK, user.ID)
 	return jsonResponse(http.StatusOK, tokenBody(s.mintToken(user, "", nil)))
 }
 
@@ -158,6 +160,8 @@ func (s *Server) checkCredentials(r *request, email, pw string) (store.User, boo
 	user, err := s.store.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		s.hasher.Dummy(pw)
+		// No address: what was typed may be a password in the wrong box.
+		s.event(r.Request, evLoginFailed, 0, slog.String("reason", "unknown account"))
 		return store.User{}, false
 	}
 	if err != nil {
@@ -168,8 +172,14 @@ func (s *Server) checkCredentials(r *request, email, pw string) (store.User, boo
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			panic(err)
 		}
-		if err != nil || !claim.Allowed {
+		if err != nil {
 			s.hasher.Dummy(pw)
+			s.event(r.Request, evLoginFailed, 0, slog.String("reason", "unknown account"))
+			return store.User{}, false
+		}
+		if !claim.Allowed {
+			s.hasher.Dummy(pw)
+			s.event(r.Request, evLoginThrottled, user.ID, slog.Time("locked_until", claim.LockedUntil.UTC()))
 			return store.User{}, false
 		}
 	}
@@ -178,6 +188,12 @@ func (s *Server) checkCredentials(r *request, email, pw string) (store.User, boo
 		if err := s.store.ResetLoginThrottle(ctx, user.ID); err != nil {
 			panic(err)
 		}
+	}
+	switch {
+	case !ok:
+		s.event(r.Request, evLoginFailed, user.ID, slog.String("reason", "wrong password"))
+	case !user.IsActive:
+		s.event(r.Request, evLoginFailed, user.ID, slog.String("reason", "inactive account"))
 	}
 	return user, ok && user.IsActive
 }
@@ -243,7 +259,8 @@ func (s *Server) userBody(r *request, p *store.Profile) userBody {
 		b.Profile = &profileBody{DisplayName: p.DisplayName, About: p.About}
 		if p.ProfileImage != nil && *p.ProfileImage != "" {
 			// ImageField.to_representation: request.build_absolute_uri(MEDIA_URL + name)
-			u := s.scheme(r) + "://" + r.Host + "/media/" + *p.ProfileImage
+			o := s.origin(r.Request)
+			u := o.scheme + "://" + o.host + "/media/" + *p.ProfileImage
 			b.Profile.ProfileImage = &u
 		}
 	}
@@ -327,6 +344,7 @@ func (s *Server) deleteUser(r *request) response {
 	if err := s.store.DeleteUser(r.Context(), r.user.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		panic(err)
 	}
+	s.event(r.Request, evAccountDeleted, r.user.ID)
 	return empty(http.StatusNoContent)
 }
 
@@ -362,6 +380,7 @@ func (s *Server) logoutAll(r *request) response {
 	if err := s.store.SetJWTSecret(r.Context(), r.user.ID, secret); err != nil {
 		panic(err)
 	}
+	s.event(r.Request, evLogoutAll, r.user.ID)
 	return empty(http.StatusNoContent)
 }
 
@@ -372,20 +391,14 @@ func nullable(v drf.CharValue) *string {
 	return &v.Value
 }
 
-func (s *Server) scheme(r *request) string {
-	if r.TLS != nil {
-		return "https"
-	}
-	return "http"
-}
-
 // apiRootView is DRF's DefaultRouter root, kept so /api/ answers as before.
 func (s *Server) apiRootView() *view {
 	return &view{
 		name: "Api Root", description: "The default basic root view for DefaultRouter",
 		authenticate: true,
 		methods: map[string]handler{"GET": func(r *request) response {
-			base := s.scheme(r) + "://" + r.Host + "/api/"
+			o := s.origin(r.Request)
+			base := o.scheme + "://" + o.host + "/api/"
 			return jsonResponse(http.StatusOK, struct {
 				Spaces  string `json:"spaces"`
 				Threads string `json:"threads"`

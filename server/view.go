@@ -290,12 +290,19 @@ func nonField(msg string) response {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// redactPath hides the codes in OTP verify paths before a path is logged.
+// redactPath hides what may be a secret in a path no route matched before
+// it is logged: the code in a mistyped OTP verify path, and the uid and
+// token of a reset link followed to the API host (the original's links
+// point there, to a page it does not have).
 func redactPath(p string) string {
 	for _, prefix := range []string{"/api/totp/login/", "/api/static/login/"} {
 		if strings.HasPrefix(p, prefix) && len(p) > len(prefix) {
-			return prefix + "[redacted]/"
+			return prefix + "{code}/"
 		}
+	}
+	const reset = "/password/reset/confirm/"
+	if i := strings.Index(p, reset); i >= 0 && len(p) > i+len(reset) {
+		return p[:i+len(reset)] + "{uid}/{token}/"
 	}
 	return p
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
 	"github.com/virtualspaces/vsauth/client"
@@ -36,17 +37,61 @@ type app struct {
 	configPath      string
 
 	store *tokenstore.Store
+	// apiCmds are the top-level commands that talk to a server's API.
+	apiCmds map[*cobra.Command]bool
 }
 
 func newApp(d Deps) *app { return &app{d: d, v: viper.New()} }
 
-// bindGlobalFlags adds the flags every API command shares to root.
-func (a *app) bindGlobalFlags(root *cobra.Command) {
-	f := root.PersistentFlags()
+// apiFlags are the flags of the commands that talk to a server's API.
+var apiFlags = []string{"server", "debug", "insecure-storage"}
+
+func (a *app) addAPIFlags(f *pflag.FlagSet) {
 	f.StringVar(&a.server, "server", "", "server name from the config file, or a URL (default: the config's default_server, else "+defaultServerURL+")")
 	f.BoolVar(&a.debug, "debug", false, "trace HTTP requests to stderr (secrets redacted)")
 	f.BoolVar(&a.insecureStorage, "insecure-storage", false, "keep tokens in a plain file when the OS keyring is unavailable")
-	f.StringVar(&a.configPath, "config", "", "config file (default: vsauth/config.yaml in the user config directory)")
+}
+
+// bindGlobalFlags adds --config to root, and the API flags hidden: root
+// must know them so that `vsauth --debug login` finds its command (cobra
+// reads flags before the command's name with root's set), but only the API
+// commands show them (bindAPIFlags), and checkAPIFlags refuses them
+// elsewhere.
+func (a *app) bindGlobalFlags(root *cobra.Command) {
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configPath, "config", "", "config file (default: vsauth/config.yaml in the user config directory)")
+	a.addAPIFlags(pf)
+	for _, name := range apiFlags {
+		_ = pf.MarkHidden(name)
+	}
+}
+
+// bindAPIFlags gives each API command its own visible copy of the API
+// flags, bound to the same settings; a command's own flag shadows root's.
+func (a *app) bindAPIFlags(cmds ...*cobra.Command) {
+	if a.apiCmds == nil {
+		a.apiCmds = map[*cobra.Command]bool{}
+	}
+	for _, c := range cmds {
+		a.addAPIFlags(c.PersistentFlags())
+		a.apiCmds[c] = true
+	}
+}
+
+// checkAPIFlags refuses an API flag given to a command that ignores it
+// (admin, mail, server, harness, help topics).
+func (a *app) checkAPIFlags(c *cobra.Command) error {
+	for p := c; p != nil; p = p.Parent() {
+		if a.apiCmds[p] {
+			return nil
+		}
+	}
+	for _, name := range apiFlags {
+		if f := c.Flags().Lookup(name); f != nil && f.Changed && c.Root().PersistentFlags().Lookup(name) == f {
+			return usageErrorf("--%s does nothing for 'vsauth %s'", name, strings.TrimPrefix(c.CommandPath(), "vsauth "))
+		}
+	}
+	return nil
 }
 
 // configDir is the user's config directory for vsauth.
@@ -111,6 +156,11 @@ func (a *app) load() error {
 // base URL. Names come from the config's servers section.
 func (a *app) serverURL() (string, error) {
 	ref := a.server
+	if ref == "" {
+		// Through Deps, so that an in-process caller (the harness) can
+		// name the server without a flag.
+		ref = a.d.Getenv("VSAUTH_SERVER")
+	}
 	if ref == "" {
 		ref = a.v.GetString("server")
 	}
@@ -179,6 +229,17 @@ func (a *app) client() (*client.Client, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	return a.clientFor(base)
+}
+
+// serverChosen reports whether the user named a server for this command
+// (--server or VSAUTH_SERVER), rather than leaving it to the config.
+func (a *app) serverChosen() bool {
+	return a.server != "" || a.d.Getenv("VSAUTH_SERVER") != ""
+}
+
+// clientFor builds an SDK client for base, without a token.
+func (a *app) clientFor(base string) (*client.Client, string, error) {
 	opts := []client.Option{client.WithVersion(version)}
 	if a.d.HTTPClient != nil {
 		opts = append(opts, client.WithHTTPClient(a.d.HTTPClient))

@@ -87,14 +87,20 @@ func NewRootCmd(d Deps) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	a := newApp(d)
 	a.bindGlobalFlags(root)
-	root.PersistentPreRunE = func(c *cobra.Command, args []string) error { return a.load() }
+	root.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		if err := a.checkAPIFlags(c); err != nil {
+			return err
+		}
+		return a.load()
+	}
 	root.AddCommand(newCmdServer(d, nil))
 	root.AddCommand(newCmdMail(d))
 	root.AddCommand(newCmdAdmin(d))
 	root.AddCommand(newHelpTopicExitCodes(), newCmdMan(root, d))
-	root.AddCommand(newCmdLogin(a, nil), newCmdLogout(a), newCmdAuth(a), newCmdToken(a))
-	root.AddCommand(newCmdUser(a), newCmdPassword(a))
-	root.AddCommand(newCmdTOTP(a), newCmdRecovery(a))
+	api := []*cobra.Command{newCmdLogin(a, nil), newCmdLogout(a), newCmdAuth(a), newCmdToken(a),
+		newCmdUser(a), newCmdPassword(a), newCmdTOTP(a), newCmdRecovery(a)}
+	a.bindAPIFlags(api...)
+	root.AddCommand(api...)
 	for _, cmd := range d.Commands {
 		root.AddCommand(cmd(d))
 	}

@@ -57,6 +57,12 @@ func openDBWith(ctx context.Context, db string, getenv func(string) string, mode
 }
 
 func resolveDB(db string, getenv func(string) string, mode dbMode) (string, error) {
+	if db == "" {
+		// The server's setting, read the same way by admin and mail: a
+		// host configured through the environment (a systemd
+		// EnvironmentFile) names one database for all three.
+		db = getenv("VSAUTH_DB")
+	}
 	if store.IsPostgresURL(db) {
 		return db, nil
 	}

@@ -31,10 +31,9 @@ func newHelpTopicExitCodes() *cobra.Command {
 func newCmdMan(root *cobra.Command, d Deps) *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
-		Use:    "man",
-		Short:  "Write man pages for every command into a directory",
-		Args:   cobra.NoArgs,
-		Hidden: true,
+		Use:   "man",
+		Short: "Write man pages for every command into a directory",
+		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err

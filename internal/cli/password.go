@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -152,6 +153,9 @@ type passwordResetConfirmOptions struct {
 	app           *app
 	UID, Token    string
 	PasswordStdin bool
+	// LinkServer is the scheme, host and path prefix of the link, the
+	// server that sent it; "" without a link.
+	LinkServer string
 }
 
 func newCmdPasswordResetConfirm(a *app, runF func(context.Context, *passwordResetConfirmOptions) error) *cobra.Command {
@@ -163,6 +167,10 @@ func newCmdPasswordResetConfirm(a *app, runF func(context.Context, *passwordRese
 with its two parts given as --uid and --token. The new password is asked twice
 at a hidden prompt, or read from the first line of standard input with
 --password-stdin.
+
+A link is confirmed with the server that sent it (its scheme, host and any
+path before /password/reset/confirm/), unless --server or VSAUTH_SERVER names
+another; the command says which server it asks.
 
 The link is single-use: it stops working once a password is set with it (or
 the password changes otherwise), and after about three days. That is why it
@@ -183,6 +191,7 @@ may be given as an argument; still, do not share it before it is used.`,
 					return usageError{err}
 				}
 				opts.UID, opts.Token = uid, token
+				opts.LinkServer = linkServer(args[0])
 			case !flags:
 				return usageErrorf("give the reset link from the email, or --uid and --token")
 			case opts.UID == "" || opts.Token == "":
@@ -201,15 +210,43 @@ may be given as an argument; still, do not share it before it is used.`,
 	return cmd
 }
 
+// linkServer is the base URL of the server that a reset link ParseResetLink
+// accepted names.
+func linkServer(link string) string {
+	u, err := url.Parse(strings.TrimSpace(link))
+	if err != nil {
+		return ""
+	}
+	prefix := u.Path[:strings.LastIndex(u.Path, "/password/reset/confirm/")]
+	return u.Scheme + "://" + u.Host + prefix
+}
+
 func passwordResetConfirmRun(ctx context.Context, opts *passwordResetConfirmOptions) error {
-	c, base, err := opts.app.client()
+	var (
+		c    *client.Client
+		base string
+		err  error
+	)
+	if opts.LinkServer != "" && !opts.app.serverChosen() {
+		c, base, err = opts.app.clientFor(opts.LinkServer)
+	} else {
+		c, base, err = opts.app.client()
+	}
 	if err != nil {
 		return err
+	}
+	why := "the selected server"
+	switch {
+	case opts.LinkServer == base:
+		why = "the server in the link"
+	case opts.LinkServer != "":
+		why = "--server, not the link's " + opts.LinkServer
 	}
 	pw, err := newSecret(opts.IO, "New password: ", opts.PasswordStdin)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(opts.IO.ErrOut, "Asking %s (%s).\n", base, why)
 	if err := c.ConfirmReset(ctx, opts.UID, opts.Token, pw); err != nil {
 		return refused("password not reset", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/virtualspaces/vsauth/server"
@@ -158,6 +159,8 @@ func TestPasswordReset(t *testing.T) {
 
 func TestPasswordResetConfirm(t *testing.T) {
 	done := "Password reset on {URL}; the link is used up. Log in with the new password: 'vsauth login'.\n"
+	askLink := "Asking {URL} (the server in the link).\n"
+	askFlags := "Asking {URL} (the selected server).\n"
 	var link, uid, token string
 	mailed := func(e *cliEnv) {
 		e.acctCreate(acctEmail, acctPw)
@@ -170,12 +173,12 @@ func TestPasswordResetConfirm(t *testing.T) {
 	}{
 		{acctCase{
 			name: "link, terminal", setup: mailed, tty: true, secrets: []string{acctNewPw, acctNewPw},
-			errOut: "New password: \nAgain: \n" + done,
+			errOut: "New password: \nAgain: \n" + askLink + done,
 			after: func(e *cliEnv) {
 				acctPasswordIs(acctNewPw, acctPw)(e)
 				// Single use: the same link fails now.
 				e.expect(e.run(acctNewPw+"x\n", false, nil, "password", "reset-confirm", link, "--password-stdin"), ExitError, "",
-					"vsauth: password not reset:\nInvalid token for given user.\n")
+					e.acctSubst(askLink)+"vsauth: password not reset:\nInvalid token for given user.\n")
 				acctPasswordIs(acctNewPw, acctNewPw+"x")(e)
 				// And the new password is the one `vsauth login` takes.
 				e.acctLogin(acctEmail, acctNewPw)
@@ -184,11 +187,11 @@ func TestPasswordResetConfirm(t *testing.T) {
 		}, func() []string { return []string{"password", "reset-confirm", link} }},
 		{acctCase{
 			name: "link with a trailing slash and spaces, stdin", setup: mailed, stdin: acctNewPw + "\n",
-			errOut: done, after: acctPasswordIs(acctNewPw, acctPw),
+			errOut: askLink + done, after: acctPasswordIs(acctNewPw, acctPw),
 		}, func() []string { return []string{"password", "reset-confirm", " " + link + "/ ", "--password-stdin"} }},
 		{acctCase{
 			name: "uid and token, stdin", setup: mailed, stdin: acctNewPw + "\n",
-			errOut: done, after: acctPasswordIs(acctNewPw, acctPw),
+			errOut: askFlags + done, after: acctPasswordIs(acctNewPw, acctPw),
 		}, func() []string {
 			return []string{"password", "reset-confirm", "--uid", uid, "--token", token, "--password-stdin"}
 		}},
@@ -204,20 +207,20 @@ func TestPasswordResetConfirm(t *testing.T) {
 		}, func() []string { return []string{"password", "reset-confirm", link} }},
 		{acctCase{
 			name: "weak password", setup: mailed, stdin: "1234\n", code: ExitError,
-			errOut: "vsauth: password not reset:\nnew_password: This password is too short. It must contain at least 8 characters.\n" +
+			errOut: askLink + "vsauth: password not reset:\nnew_password: This password is too short. It must contain at least 8 characters.\n" +
 				"new_password: This password is too common.\nnew_password: This password is entirely numeric.\n",
 			after: acctPasswordIs(acctPw, "1234"),
 		}, func() []string { return []string{"password", "reset-confirm", link, "--password-stdin"} }},
 		{acctCase{
 			name: "wrong token", setup: mailed, stdin: acctNewPw + "\n", code: ExitError,
-			errOut: "vsauth: password not reset:\nInvalid token for given user.\n",
+			errOut: askFlags + "vsauth: password not reset:\nInvalid token for given user.\n",
 			after:  acctPasswordIs(acctPw, acctNewPw),
 		}, func() []string {
 			return []string{"password", "reset-confirm", "--uid", uid, "--token", "7ar-0000000000000000000", "--password-stdin"}
 		}},
 		{acctCase{
 			name: "unknown uid", setup: mailed, stdin: acctNewPw + "\n", code: ExitError,
-			errOut: "vsauth: password not reset:\nuid: Invalid user id or user doesn't exist.\n",
+			errOut: askFlags + "vsauth: password not reset:\nuid: Invalid user id or user doesn't exist.\n",
 			after:  acctPasswordIs(acctPw, acctNewPw),
 		}, func() []string {
 			return []string{"password", "reset-confirm", "--uid", "OTk", "--token", token, "--password-stdin"}
@@ -296,4 +299,24 @@ func TestPasswordChangeHardened(t *testing.T) {
 	acctPasswordIs(acctNewPw, acctPw)(e)
 	e.expect(e.run("", false, nil, "user", "view"), ExitAuth, "",
 		"vsauth: 401 Unauthorized: Error decoding signature.\nlog in again: 'vsauth login'\n")
+}
+
+// Without --server a link is confirmed where it came from, and the command
+// says so; --server wins and says what it overrides.
+func TestPasswordResetConfirmUsesTheLinksServer(t *testing.T) {
+	e := newCLIEnv(t, server.Compat)
+	e.acctCreate(acctEmail, acctPw)
+	link, _, _ := e.acctResetLink()
+	d, tio := newTestDeps(acctNewPw+"\n", nil)
+	if code := Main(context.Background(), []string{"--server", "http://127.0.0.1:1", "password", "reset-confirm", link, "--password-stdin"}, d); code != ExitError ||
+		!strings.HasPrefix(tio.errOut.String(), "Asking http://127.0.0.1:1 (--server, not the link's "+e.URL+").\nvsauth: ") {
+		t.Fatalf("--server: %d %s", code, tio.errOut)
+	}
+	acctPasswordIs(acctPw, acctNewPw)(e)
+	d, tio = newTestDeps(acctNewPw+"\n", nil)
+	if code := Main(context.Background(), []string{"password", "reset-confirm", link, "--password-stdin"}, d); code != 0 ||
+		tio.errOut.String() != "Asking "+e.URL+" (the server in the link).\nPassword reset on "+e.URL+"; the link is used up. Log in with the new password: 'vsauth login'.\n" {
+		t.Fatalf("link: %d %s", code, tio.errOut)
+	}
+	acctPasswordIs(acctNewPw, acctPw)(e)
 }

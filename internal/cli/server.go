@@ -5,8 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	netmail "net/mail"
+	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -24,10 +28,13 @@ type serverOptions struct {
 	IO     IOStreams
 	Getenv func(string) string
 
-	Addr               string
-	DB                 string
-	MailDir            string
-	SMTP               string
+	Addr    string
+	DB      string
+	MailDir string
+	SMTP    string
+	// SMTPPassword is from VSAUTH_SMTP_PASSWORD or --smtp-password-file,
+	// so that it need not be in the --smtp URL, which ps shows.
+	SMTPPassword       string
 	SecretKey          string
 	AllowedHosts       []string
 	PasswordIterations int
@@ -44,6 +51,17 @@ type serverOptions struct {
 	PprofAddr       string // hidden --pprof-addr; empty: off
 	// Postgres tunes the pool when DB is a postgres:// URL.
 	Postgres store.PostgresOptions
+
+	LogLevel  slog.Level
+	LogFormat string
+	// SecretKeySource says where SecretKey came from ("flag", "env"; empty
+	// when unset), for the start line.
+	SecretKeySource string
+
+	PublicURL          string
+	TrustedProxies     []netip.Prefix
+	ResetURL           string
+	MailFrom, SiteName string
 
 	// ready, when set, receives the base URL once the server listens (tests).
 	ready func(baseURL string)
@@ -71,6 +89,9 @@ process list). Without a secret key one is generated once and kept in the databa
 			opts.DB = v.GetString("db")
 			opts.MailDir = v.GetString("mail-dir")
 			opts.SMTP = v.GetString("smtp")
+			if err := readSMTPPassword(opts, v.GetString("smtp-password-file")); err != nil {
+				return err
+			}
 			opts.SecretKey = v.GetString("secret-key")
 			opts.AllowedHosts = splitList(v.GetStringSlice("allowed-hosts"))
 			opts.PasswordIterations = v.GetInt("password-iterations")
@@ -113,6 +134,37 @@ process list). Without a secret key one is generated once and kept in the databa
 			if opts.Postgres.MaxConns < 1 || opts.Postgres.ConnectTimeout <= 0 || opts.Postgres.StatementTimeout <= 0 {
 				return usageErrorf("--db-max-conns, --db-connect-timeout and --db-statement-timeout must be positive")
 			}
+			if err := opts.LogLevel.UnmarshalText([]byte(v.GetString("log-level"))); err != nil {
+				return usageErrorf("--log-level must be debug, info, warn or error, not %q", v.GetString("log-level"))
+			}
+			if opts.LogFormat = v.GetString("log-format"); opts.LogFormat != "text" && opts.LogFormat != "json" {
+				return usageErrorf("--log-format must be text or json, not %q", opts.LogFormat)
+			}
+			switch {
+			case c.Flags().Changed("secret-key"):
+				opts.SecretKeySource = "flag"
+			case opts.SecretKey != "":
+				opts.SecretKeySource = "env"
+			}
+			opts.PublicURL = v.GetString("public-url")
+			if opts.PublicURL != "" {
+				if _, err := server.ParsePublicURL(opts.PublicURL); err != nil {
+					return usageErrorf("--public-url %q must be a scheme and host, like https://auth.example.com", opts.PublicURL)
+				}
+			}
+			if opts.TrustedProxies, err = parsePrefixes(splitList(v.GetStringSlice("trusted-proxies"))); err != nil {
+				return usageErrorf("--trusted-proxies: %v", err)
+			}
+			opts.ResetURL = v.GetString("reset-url")
+			if err := server.CheckResetURL(opts.ResetURL); err != nil {
+				return usageErrorf("--reset-url %q must be an http(s) URL with {uid} and {token} once each", opts.ResetURL)
+			}
+			opts.MailFrom, opts.SiteName = v.GetString("mail-from"), v.GetString("site-name")
+			if opts.MailFrom != "" {
+				if _, err := netmail.ParseAddress(opts.MailFrom); err != nil {
+					return usageErrorf("--mail-from %q is not an e-mail address", opts.MailFrom)
+				}
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -126,7 +178,8 @@ process list). Without a secret key one is generated once and kept in the databa
 	f.Duration("db-connect-timeout", store.DefaultPostgresConnectTimeout, "PostgreSQL: how long to wait for a new connection")
 	f.Duration("db-statement-timeout", store.DefaultPostgresStatementTimeout, "PostgreSQL: cancel a statement that runs longer")
 	f.String("mail-dir", "", "also write every outgoing message as an .eml file in this directory")
-	f.String("smtp", "", "deliver mail through this SMTP server (smtp://user:pass@host:587, smtps://host:465)")
+	f.String("smtp", "", "deliver mail through this SMTP server: smtp://user@host:587 (STARTTLS required), smtps://user@host:465, smtp+insecure://127.0.0.1:25 (plain text)")
+	f.String("smtp-password-file", "", "read the SMTP password from this file (or set VSAUTH_SMTP_PASSWORD)")
 	f.String("secret-key", "", "the key of password-reset tokens (prefer VSAUTH_SECRET_KEY)")
 	f.StringSlice("allowed-hosts", nil, "Host header values to accept, Django ALLOWED_HOSTS style (default localhost,127.0.0.1,[::1])")
 	f.Int("password-iterations", password.DefaultIterations, "PBKDF2 iterations for new password hashes")
@@ -136,7 +189,15 @@ process list). Without a secret key one is generated once and kept in the databa
 		"hardened profile: at most COUNT/DURATION password-reset mails per account; 0 for no limit")
 	f.String("outbox-retention", shortDuration(defaultOutboxRetention), "delete sent mail from the outbox after this long (without --smtp: queued mail); 0 keeps it")
 	f.Int64("max-body-bytes", server.DefaultMaxBodyBytes, "largest request body read; longer ones are answered 413")
-	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes", "db-max-conns", "db-connect-timeout", "db-statement-timeout"} {
+	f.String("log-level", "info", "least important log records written: debug, info, warn or error")
+	f.String("log-format", "text", "log records as text (key=value) or json, one per line")
+	f.String("public-url", "", "scheme and host that links in answers and mail use (https://auth.example.com), whatever the request said")
+	f.StringSlice("trusted-proxies", nil, "addresses or CIDRs of reverse proxies whose Forwarded and X-Forwarded-* headers are believed")
+	f.String("reset-url", "", "password-reset link with {uid} and {token}, e.g. https://app.example.com/reset/{uid}/{token} (default: <public URL>/password/reset/confirm/{uid}/{token})")
+	f.String("mail-from", "", "From address of the server's mail (default "+mail.DefaultFrom+")")
+	f.String("site-name", "", "site name in reset mail (default: the host of the link)")
+	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "smtp-password-file", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes", "db-max-conns", "db-connect-timeout", "db-statement-timeout",
+		"log-level", "log-format", "public-url", "trusted-proxies", "reset-url", "mail-from", "site-name"} {
 		_ = v.BindPFlag(name, f.Lookup(name))
 		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	}
@@ -158,29 +219,80 @@ func splitList(in []string) []string {
 	return out
 }
 
+// readSMTPPassword fills opts.SMTPPassword from the file, else from
+// VSAUTH_SMTP_PASSWORD. A file's final line break is not part of it.
+func readSMTPPassword(opts *serverOptions, file string) error {
+	env := opts.Getenv("VSAUTH_SMTP_PASSWORD")
+	if file == "" {
+		opts.SMTPPassword = env
+		return nil
+	}
+	if env != "" {
+		return usageErrorf("give the SMTP password once: VSAUTH_SMTP_PASSWORD or --smtp-password-file")
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("reading the SMTP password: %w", err)
+	}
+	opts.SMTPPassword = strings.TrimRight(string(b), "\r\n")
+	if opts.SMTPPassword == "" {
+		return usageErrorf("--smtp-password-file %s is empty", file)
+	}
+	return nil
+}
+
+// parsePrefixes reads CIDRs; a bare address is a single-address prefix.
+func parsePrefixes(in []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range in {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR (like 10.0.0.0/8 or ::1)", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
 func runServer(ctx context.Context, opts *serverOptions) error {
-	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
+	logger := newLogger(opts.IO.ErrOut, opts.LogFormat, opts.LogLevel)
 	st, dbPath, err := openDBWith(ctx, opts.DB, opts.Getenv, dbCreate, opts.Postgres)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	secret := opts.SecretKey
+	secret, secretSource := opts.SecretKey, opts.SecretKeySource
 	if secret == "" {
 		secret, err = st.SecretKey(ctx, newSecretKey)
 		if err != nil {
 			return err
 		}
+		secretSource = "database"
 	}
 
 	var notify func()
 	var deliverer *mail.Deliverer
+	mailTarget := "outbox only (read it with 'vsauth mail')"
 	if opts.SMTP != "" {
 		cfg, err := mail.ParseSMTPURL(opts.SMTP)
 		if err != nil {
 			return usageError{err}
 		}
+		if opts.SMTPPassword != "" {
+			if cfg.Username == "" {
+				return usageErrorf("an SMTP password is set but --smtp names no user (smtp://USER@host)")
+			}
+			if cfg.Password != "" {
+				return usageErrorf("the SMTP password is given twice: in the --smtp URL and in VSAUTH_SMTP_PASSWORD or --smtp-password-file")
+			}
+			cfg.Password = opts.SMTPPassword
+		}
+		mailTarget = cfg.String() // the password as xxxxx
 		deliverer = mail.NewDeliverer(st, cfg.Sender(), mail.DelivererOptions{Logger: logger})
 		notify = deliverer.Kick
 	}
@@ -198,6 +310,11 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 		ResetMailLimit:     opts.ResetMailLimit,
 		ResetMailWindow:    opts.ResetMailWindow,
 		MaxBodyBytes:       opts.MaxBodyBytes,
+		PublicURL:          opts.PublicURL,
+		TrustedProxies:     opts.TrustedProxies,
+		ResetURL:           opts.ResetURL,
+		MailFrom:           opts.MailFrom,
+		SiteName:           opts.SiteName,
 		Clock:              time.Now,
 		Rand:               rand.Reader,
 		Logger:             logger,
@@ -248,7 +365,20 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	logger.Info("connection limits", "max_conns", limits.MaxConns, "read_header_timeout", limits.ReadHeaderTimeout,
 		"read_timeout", limits.ReadTimeout, "write_timeout", limits.WriteTimeout, "idle_timeout", limits.IdleTimeout,
 		"max_header_bytes", limits.MaxHeaderBytes)
-	logger.Info("vsauth server ready", "url", base, "db", dbPath, "profile", string(profile))
+	if opts.MailDir != "" {
+		mailTarget += ", .eml files in " + opts.MailDir
+	}
+	hosts := opts.AllowedHosts
+	if len(hosts) == 0 {
+		hosts = []string{"localhost", "127.0.0.1", "[::1]"}
+	}
+	proxies := make([]string, len(opts.TrustedProxies))
+	for i, p := range opts.TrustedProxies {
+		proxies[i] = p.String()
+	}
+	logger.Info("vsauth server ready", "url", base, "version", version, "profile", string(profile),
+		"store", "sqlite "+dbPath, "mail", mailTarget, "allowed_hosts", strings.Join(hosts, ","),
+		"public_url", opts.PublicURL, "trusted_proxies", strings.Join(proxies, ","), "secret_key", secretSource)
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && len(opts.AllowedHosts) == 0 {
 		logger.Warn("only requests for localhost, 127.0.0.1 and [::1] are answered; name this machine's host names with --allowed-hosts")
 	}
@@ -268,6 +398,15 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	}
 	srv.Wait()
 	return nil
+}
+
+// newLogger writes records of level and above to w as text or JSON.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	o := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, o))
+	}
+	return slog.New(slog.NewTextHandler(w, o))
 }
 
 // newSecretKey draws a 50-character key like Django's get_random_secret_key.

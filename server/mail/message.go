@@ -38,8 +38,13 @@ type Message struct {
 // Domain and SiteName are the request's Host header (with port) in the
 // original, Protocol is "http" or "https", UID and Token as in API.md §5.1–5.2,
 // Email is the user's stored email (the To address and the "username").
+//
+// URL, when set, is the whole link with {uid} and {token} in it (djoser's
+// PASSWORD_RESET_CONFIRM_URL pointed at a front end); From replaces
+// DefaultFrom.
 type ResetParams struct {
 	Protocol, Domain, SiteName, UID, Token, Email string
+	URL, From                                     string
 }
 
 var escaper = strings.NewReplacer(
@@ -73,6 +78,15 @@ func PasswordReset(p ResetParams) Message {
 	user := escape(p.Email)
 	link := escape(p.Protocol) + "://" + escape(p.Domain) + "/" +
 		"password/reset/confirm/" + p.UID + "/" + p.Token
+	if p.URL != "" {
+		// The operator's own URL: escaped as the template's variables
+		// are, so an "&" in its query reads back through ResetLink.
+		link = escape(strings.NewReplacer("{uid}", p.UID, "{token}", p.Token).Replace(p.URL))
+	}
+	from := DefaultFrom
+	if p.From != "" {
+		from = p.From
+	}
 
 	text := "You're receiving this email because you requested a password reset for your user account at " + site + ".\n" +
 		"\n" +
@@ -95,7 +109,7 @@ func PasswordReset(p ResetParams) Message {
 		"<p>The " + site + " team</p>"
 
 	return Message{
-		From:    DefaultFrom,
+		From:    from,
 		To:      p.Email,
 		Subject: "Password reset on " + site,
 		Text:    text,

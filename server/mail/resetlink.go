@@ -2,6 +2,7 @@ package mail
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"html"
@@ -10,6 +11,7 @@ import (
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
+	"regexp"
 	"strings"
 )
 
@@ -20,6 +22,10 @@ const resetPath = "/password/reset/confirm/"
 // ResetLink finds the password-reset link in the text part of a stored
 // message (store.Mail.Raw) and returns it with its uid and token. The text
 // part is HTML-escaped like the original's, so the link is unescaped.
+//
+// A link built from a configured reset URL (ResetParams.URL) has no fixed
+// shape: its token is the part that looks like a Django reset token, and its
+// uid the part that is the base64 of a number.
 func ResetLink(raw []byte) (link, uid, token string, err error) {
 	text, err := TextPart(raw)
 	if err != nil {
@@ -30,17 +36,47 @@ func ResetLink(raw []byte) (link, uid, token string, err error) {
 		if !strings.HasPrefix(line, "http://") && !strings.HasPrefix(line, "https://") {
 			continue
 		}
-		i := strings.LastIndex(line, resetPath)
-		if i < 0 {
-			continue
+		if i := strings.LastIndex(line, resetPath); i >= 0 {
+			uid, token, ok := strings.Cut(line[i+len(resetPath):], "/")
+			if ok && uid != "" && token != "" && !strings.Contains(token, "/") {
+				return line, uid, token, nil
+			}
 		}
-		uid, token, ok := strings.Cut(line[i+len(resetPath):], "/")
-		if !ok || uid == "" || token == "" || strings.Contains(token, "/") {
-			continue
+		if uid, token, ok := linkParts(line); ok {
+			return line, uid, token, nil
 		}
-		return line, uid, token, nil
 	}
 	return "", "", "", errors.New("mail: no password reset link in the message")
+}
+
+// tokenShape is Django 2.1's reset token: a base36 timestamp, "-", 20 hex digits.
+var tokenShape = regexp.MustCompile(`^[0-9a-z]{1,13}-[0-9a-f]{20}$`)
+
+func linkParts(link string) (uid, token string, ok bool) {
+	parts := strings.FieldsFunc(link, func(r rune) bool { return strings.ContainsRune("/?&=#;", r) })
+	for _, p := range parts {
+		switch {
+		case token == "" && tokenShape.MatchString(p):
+			token = p
+		case uid == "" && isUID(p):
+			uid = p
+		}
+	}
+	return uid, token, uid != "" && token != ""
+}
+
+// isUID reports whether p is djoser's encode_uid of a primary key.
+func isUID(p string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(p)
+	if err != nil || len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // TextPart returns the decoded text/plain part of raw (CRLF line endings

@@ -19,6 +19,10 @@ func TestResetLink(t *testing.T) {
 			"http://" + long + "/password/reset/confirm/MTIz/7ar-0123456789abcdef0123", "MTIz", "7ar-0123456789abcdef0123"},
 		{"8bit body", ResetParams{Protocol: "http", Domain: "bücher.de", SiteName: "Bücher", UID: "MTA", Token: "7ar-1", Email: "ü@bücher.de"},
 			"http://bücher.de/password/reset/confirm/MTA/7ar-1", "MTA", "7ar-1"},
+		{"configured reset URL, path", ResetParams{URL: "https://app.example.com/reset/{uid}/{token}", UID: "MTA", Token: "7ar-0123456789abcdef0123", Email: "x@y.example"},
+			"https://app.example.com/reset/MTA/7ar-0123456789abcdef0123", "MTA", "7ar-0123456789abcdef0123"},
+		{"configured reset URL, query", ResetParams{URL: "https://app.example.com/#/r?token={token}&uid={uid}", UID: "NDU2Nw", Token: "52p-3a6f8797ae3023d20015", Email: "x@y.example"},
+			"https://app.example.com/#/r?token=52p-3a6f8797ae3023d20015&uid=NDU2Nw", "NDU2Nw", "52p-3a6f8797ae3023d20015"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

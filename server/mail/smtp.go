@@ -19,9 +19,14 @@ type SMTPConfig struct {
 	Port     int
 	Username string // empty: no AUTH
 	Password string
-	// ImplicitTLS is smtps:// (TLS from the first byte). Otherwise STARTTLS
-	// is used whenever the server offers it.
+	// ImplicitTLS is smtps:// (TLS from the first byte). Otherwise
+	// smtp:// requires STARTTLS: a server that does not offer it gets
+	// neither credentials nor mail.
 	ImplicitTLS bool
+	// Insecure is smtp+insecure://: plain text, no STARTTLS, for a relay
+	// on the loopback interface. net/smtp still refuses to send a password
+	// in clear to any other host.
+	Insecure bool
 	// From, when set, replaces the envelope sender (MAIL FROM); the From
 	// header inside stored messages is not changed.
 	From string
@@ -40,10 +45,10 @@ const (
 	DefaultSMTPTimeout = 60 * time.Second
 )
 
-// ParseSMTPURL parses smtp://[user:pass@]host[:port] (STARTTLS when the
-// server offers it; port 25, or 587 — the submission port — when
-// credentials are given) and smtps://[user:pass@]host[:port] (implicit TLS,
-// port 465). Query parameters: from (envelope sender), helo (EHLO name).
+// ParseSMTPURL parses smtp://[user:pass@]host[:port] (STARTTLS required;
+// port 25, or 587 — the submission port — when credentials are given),
+// smtps://[user:pass@]host[:port] (implicit TLS, port 465) and
+// smtp+insecure://host[:port] (plain text, for loopback relays; port 25). Query parameters: from (envelope sender), helo (EHLO name).
 // User and password are percent-decoded. Errors never contain the password.
 func ParseSMTPURL(s string) (SMTPConfig, error) {
 	u, err := url.Parse(s)
@@ -61,8 +66,11 @@ func ParseSMTPURL(s string) (SMTPConfig, error) {
 	case "smtps":
 		c.ImplicitTLS = true
 		c.Port = 465
+	case "smtp+insecure":
+		c.Insecure = true
+		c.Port = 25
 	default:
-		return bad("scheme must be smtp or smtps")
+		return bad("scheme must be smtp, smtps or smtp+insecure")
 	}
 	if u.Opaque != "" {
 		return bad("must be of the form %s://host", u.Scheme)
@@ -83,7 +91,7 @@ func ParseSMTPURL(s string) (SMTPConfig, error) {
 		if c.Username == "" {
 			return bad("has a password but no user name")
 		}
-		if !c.ImplicitTLS {
+		if !c.ImplicitTLS && !c.Insecure {
 			c.Port = 587
 		}
 	}
@@ -117,8 +125,11 @@ func ParseSMTPURL(s string) (SMTPConfig, error) {
 // String is the URL of c with the password replaced by "xxxxx".
 func (c SMTPConfig) String() string {
 	u := url.URL{Scheme: "smtp", Host: net.JoinHostPort(c.Host, strconv.Itoa(c.Port))}
-	if c.ImplicitTLS {
+	switch {
+	case c.ImplicitTLS:
 		u.Scheme = "smtps"
+	case c.Insecure:
+		u.Scheme = "smtp+insecure"
 	}
 	if c.Username != "" {
 		u.User = url.User(c.Username)
@@ -204,11 +215,14 @@ func (c SMTPConfig) send(ctx context.Context, from string, to []string, raw []by
 			return fmt.Errorf("mail: SMTP EHLO to %s: %w", addr, err)
 		}
 	}
-	if !c.ImplicitTLS {
-		if ok, _ := cl.Extension("STARTTLS"); ok {
-			if err := cl.StartTLS(tlsConfig); err != nil {
-				return fmt.Errorf("mail: SMTP STARTTLS with %s: %w", addr, err)
-			}
+	if !c.ImplicitTLS && !c.Insecure {
+		if ok, _ := cl.Extension("STARTTLS"); !ok {
+			// Neither the password nor the reset links go out in clear.
+			_ = cl.Quit()
+			return fmt.Errorf("mail: SMTP server %s does not offer STARTTLS, which smtp:// requires; nothing was sent (use smtps://, or smtp+insecure:// for a relay on this machine)", addr)
+		}
+		if err := cl.StartTLS(tlsConfig); err != nil {
+			return fmt.Errorf("mail: SMTP STARTTLS with %s: %w", addr, err)
 		}
 	}
 	if c.Username != "" {

@@ -31,6 +31,8 @@ func TestParseSMTPURL(t *testing.T) {
 		{"smtps://mail.example:4650?from=bounce%40x.example&helo=vsauth.example", SMTPConfig{Host: "mail.example", Port: 4650, ImplicitTLS: true, From: "bounce@x.example", HeloName: "vsauth.example"}},
 		{"smtp://[::1]:25", SMTPConfig{Host: "::1", Port: 25}},
 		{"smtp://u@mail.example", SMTPConfig{Host: "mail.example", Port: 587, Username: "u"}},
+		{"smtp+insecure://127.0.0.1", SMTPConfig{Host: "127.0.0.1", Port: 25, Insecure: true}},
+		{"smtp+insecure://u:p@localhost:2525", SMTPConfig{Host: "localhost", Port: 2525, Username: "u", Password: "p", Insecure: true}},
 	}
 	for _, tt := range tests {
 		got, err := ParseSMTPURL(tt.in)
@@ -44,7 +46,7 @@ func TestParseSMTPURLErrorsHideThePassword(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"smtp://u:s3cret%zz@mail.example", "mail: SMTP URL does not parse (characters in user and password must be percent-encoded)"},
 		{"smtp://u:s3cret@mail.example:port", "mail: SMTP URL does not parse (characters in user and password must be percent-encoded)"},
-		{"http://u:s3cret@mail.example", "mail: SMTP URL http://u:xxxxx@mail.example: scheme must be smtp or smtps"},
+		{"http://u:s3cret@mail.example", "mail: SMTP URL http://u:xxxxx@mail.example: scheme must be smtp, smtps or smtp+insecure"},
 		{"smtp://u:s3cret@", "mail: SMTP URL smtp://u:xxxxx@: has no host"},
 		{"smtp://u:s3cret@mail.example:0", "mail: SMTP URL smtp://u:xxxxx@mail.example:0: port must be between 1 and 65535"},
 		{"smtp://u:s3cret@mail.example:70000", "mail: SMTP URL smtp://u:xxxxx@mail.example:70000: port must be between 1 and 65535"},
@@ -179,7 +181,7 @@ func serveOneSMTP(t *testing.T, opts serverOptions) (addr string, result <-chan 
 
 func smtpConfigFor(t *testing.T, addr, userinfo string) SMTPConfig {
 	t.Helper()
-	c, err := ParseSMTPURL("smtp://" + userinfo + addr + "?helo=vsauth.test")
+	c, err := ParseSMTPURL("smtp+insecure://" + userinfo + addr + "?helo=vsauth.test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,5 +385,26 @@ func TestSMTPSenderRejectsUntrustedCertificate(t *testing.T) {
 	}
 	if s := <-result; len(s.commands) != 0 {
 		t.Errorf("commands sent over an untrusted connection: %q", s.commands)
+	}
+}
+
+// smtp:// against a relay that offers no STARTTLS: no AUTH, no mail, and an
+// error that says why and what to do.
+func TestSMTPRequiresSTARTTLS(t *testing.T) {
+	for _, userinfo := range []string{"user:s3cret@", ""} {
+		addr, result := serveOneSMTP(t, serverOptions{authOK: true})
+		c, err := ParseSMTPURL("smtp://" + userinfo + addr + "?helo=vsauth.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.DialTimeout, c.Timeout = 5*time.Second, 10*time.Second
+		err = c.Sender()(context.Background(), "a@b.example", []string{"c@d.example"}, []byte("Subject: x\r\n\r\nbody\r\n"))
+		want := "mail: SMTP server " + addr + " does not offer STARTTLS, which smtp:// requires; nothing was sent (use smtps://, or smtp+insecure:// for a relay on this machine)"
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: error = %v, want %q", userinfo, err, want)
+		}
+		if s := <-result; strings.Join(s.commands, "\n") != "EHLO vsauth.test\nQUIT" || s.data != "" {
+			t.Errorf("%q: commands = %q, data %q", userinfo, s.commands, s.data)
+		}
 	}
 }
