@@ -112,6 +112,21 @@ type Config struct {
 	// MailFrom is the From of the server's mail (default mail.DefaultFrom);
 	// SiteName is the name reset mail signs with (default: the link's host).
 	MailFrom, SiteName string
+
+	// Metrics, when set, is told of every request and security event (see
+	// server/metrics for Prometheus).
+	Metrics Metrics
+}
+
+// Metrics counts what the server does. Its methods are called on the
+// request's goroutine and must not block.
+type Metrics interface {
+	// Request is called once per request, after the answer: route is the
+	// route's name ("/api/totp/login/{code}/"), "" when no route matched.
+	Request(route, method string, status int, d time.Duration)
+	// SecurityEvent is called once per security event ("login failed",
+	// "second step throttled", …), whether or not it is logged.
+	SecurityEvent(name string)
 }
 
 // The default cap on reset mail in the hardened profile: a user who asks

@@ -34,26 +34,31 @@ func (w *accessWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (w *accessWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logAccess writes the access log line of one request. The path is the
-// route's name, with its codes replaced by placeholders; a path no route
-// matched is redacted the same way, since it may be a mistyped one.
+// logAccess writes the access log line of one request and counts it in
+// Metrics. The path is the route's name, with its codes replaced by
+// placeholders; a path no route matched is redacted the same way, since it
+// may be a mistyped one.
 func (s *Server) logAccess(r *http.Request, w *accessWriter, route string, began time.Time) {
+	status := w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	took := s.now().Sub(began)
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.Request(route, r.Method, status, took)
+	}
 	if !s.cfg.Logger.Enabled(r.Context(), slog.LevelInfo) {
 		return
 	}
 	if route == "" {
 		route = redactPath(r.URL.Path)
 	}
-	status := w.status
-	if status == 0 {
-		status = http.StatusOK
-	}
 	s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method),
 		slog.String("route", route),
 		slog.Int("status", status),
 		slog.Int64("bytes", w.bytes),
-		slog.Duration("duration", s.now().Sub(began)),
+		slog.Duration("duration", took),
 		slog.String("client", clientString(s.forwarded(r))),
 	)
 }
@@ -88,6 +93,9 @@ const (
 // event logs a security event of the account userID (0: no known account).
 // Successes are Info, refusals Warn, so --log-level warn keeps the attacks.
 func (s *Server) event(r *http.Request, msg string, userID int64, attrs ...slog.Attr) {
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.SecurityEvent(msg)
+	}
 	level := slog.LevelInfo
 	if strings.HasSuffix(msg, "failed") || strings.HasSuffix(msg, "throttled") {
 		level = slog.LevelWarn

@@ -39,6 +39,7 @@ type manifest struct {
 	SecretKey  string     `json:"secret_key"`
 	Iterations int        `json:"iterations"`
 	SQLite     manifestDB `json:"sqlite"`
+	Postgres   manifestDB `json:"postgres"`
 }
 
 type manifestDB struct {
@@ -118,10 +119,73 @@ func loadManifest(t *testing.T) *manifest {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	if m.SecretKey == "" || m.Iterations == 0 || len(m.SQLite.Users) != 6 || len(m.SQLite.Events) == 0 || len(m.SQLite.Checks) == 0 {
-		t.Fatalf("manifest incomplete: %d users, %d events, %d checks", len(m.SQLite.Users), len(m.SQLite.Events), len(m.SQLite.Checks))
+	if m.SecretKey == "" || m.Iterations == 0 {
+		t.Fatal("manifest incomplete: no secret key or iteration count")
+	}
+	for _, d := range []manifestDB{m.SQLite, m.Postgres} {
+		if len(d.Users) != 6 || len(d.Events) == 0 || len(d.Checks) == 0 {
+			t.Fatalf("manifest incomplete: %d users, %d events, %d checks", len(d.Users), len(d.Events), len(d.Checks))
+		}
 	}
 	return &m
+}
+
+// originalDB is one of the original's databases with its half of the
+// manifest: the tests below run on each.
+type originalDB struct {
+	*manifest
+	manifestDB
+	// serve serves the original's database, changing nothing in it first,
+	// with the original's SECRET_KEY.
+	serve func(t *testing.T) *fixture
+	// fresh serves a fresh database of the same kind; the function it
+	// returns compares that database's rows with the original's (nil: no
+	// comparison).
+	fresh func(t *testing.T) (*fixture, func())
+}
+
+// originalPostgresDump is the original's PostgreSQL database, dumped with
+// --inserts (fixtures/original).
+const originalPostgresDump = "store/testdata/original-postgres-inserts.sql"
+
+// eachOriginal runs fn, in parallel subtests, on the original's SQLite
+// database and, when VSAUTH_TEST_POSTGRES is set, on its PostgreSQL one.
+func eachOriginal(t *testing.T, fn func(t *testing.T, o originalDB)) {
+	m := loadManifest(t)
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, originalDB{manifest: m, manifestDB: m.SQLite,
+			serve: func(t *testing.T) *fixture { return serveOriginal(t, m) },
+			fresh: func(t *testing.T) (*fixture, func()) {
+				path := filepath.Join(t.TempDir(), "fresh.sqlite3")
+				f := &fixture{Env: servertest.Start(t, server.Compat, servertest.WithDatabase(path)), t: t}
+				return f, func() {
+					orig, got := dumpRows(t, filepath.Join(originalDir, "original.sqlite3")), dumpRows(t, path)
+					// vsauth deletes frank's profile with him (D15).
+					orig["account_profile"] = slices.DeleteFunc(orig["account_profile"], func(r string) bool { return strings.HasPrefix(r, "6 | ") })
+					for table, rows := range orig {
+						if !slices.Equal(got[table], rows) {
+							t.Errorf("%s rows:\n got %q\nwant %q", table, got[table], rows)
+						}
+					}
+				}
+			},
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		servertest.SkipWithoutPostgres(t)
+		t.Parallel()
+		fn(t, originalDB{manifest: m, manifestDB: m.Postgres,
+			serve: func(t *testing.T) *fixture {
+				st := servertest.OpenPostgres(t, servertest.LoadPostgresDump(t, originalPostgresDump))
+				return &fixture{Env: servertest.Start(t, server.Compat, servertest.WithStore(st), servertest.WithSecretKey(m.SecretKey)), t: t}
+			},
+			fresh: func(t *testing.T) (*fixture, func()) {
+				st := servertest.OpenPostgres(t, servertest.PostgresSchema(t))
+				return &fixture{Env: servertest.Start(t, server.Compat, servertest.WithStore(st)), t: t}, nil
+			},
+		})
+	})
 }
 
 // serveOriginal serves a copy of original.sqlite3, changing nothing in it
@@ -182,18 +246,20 @@ func totpCode(t *testing.T, keyHex string, step int64) string {
 
 const badCredentials = `{"non_field_errors":["Unable to log in with provided credentials."]}`
 
-// TestOriginalDatabase serves the original's database and checks every
-// item of the manifest's SQLite half: logins, tokens at their minting time,
+// TestOriginalDatabase serves each of the original's databases and checks
+// every item of its half of the manifest: logins, tokens at their minting time,
 // reset links on their day, emergency and TOTP codes. Its five logins
 // check PBKDF2 hashes at the stored count (about 60 ms each, 1.3 s under
 // -race). The refused logins are TestOriginalDatabaseChecks'.
 func TestOriginalDatabase(t *testing.T) {
 	t.Parallel()
-	m := loadManifest(t)
-	users := m.SQLite.Users
-	alice, bob, carol, dave, erin := users["alice"], users["bob"], users["carol"], users["dave"], users["erin"]
-	f := serveOriginal(t, m)
-	const mintedBobAlice, mintedOthers = 1796132064, 1796132065
+	eachOriginal(t, testOriginalDatabase)
+}
+
+func testOriginalDatabase(t *testing.T, o originalDB) {
+	users := o.Users
+	alice, bob, carol := users["alice"], users["bob"], users["carol"]
+	f := o.serve(t)
 
 	// Every recorded token, with the clock at its minting time, answers
 	// GET /api/user/view/ as recorded. Frank's crashed the original (D1);
@@ -225,7 +291,7 @@ func TestOriginalDatabase(t *testing.T) {
 		f.expect(req{Method: "POST", Path: "/api/user/login/", Body: credentials(u.Email, u.Password)}, 200, `{"token":"`+tok.Token+`"}`)
 	}
 
-	f.at(mintedBobAlice)
+	f.at(float64(alice.Tokens[0].MintedAt))
 	checkTokens("alice", "bob")
 	login(alice, alice.Tokens[0])
 	login(bob, bob.Tokens[0])
@@ -253,11 +319,15 @@ func TestOriginalDatabase(t *testing.T) {
 		f.expect(req{Method: "POST", Path: staticPath(c), Token: first}, 400, "")
 	}
 
-	f.at(mintedOthers)
-	checkTokens("carol", "dave", "erin", "frank")
-	login(carol, carol.Tokens[0])
-	login(dave, dave.Tokens[1])
-	login(erin, erin.Tokens[0])
+	// The others in the order of their tokens' minting times, each
+	// logging in at that time.
+	for _, name := range []string{"carol", "dave", "erin", "frank"} {
+		f.at(float64(users[name].Tokens[0].MintedAt))
+		checkTokens(name)
+		if u := users[name]; u.Exists {
+			login(u, u.Tokens[len(u.Tokens)-1])
+		}
+	}
 	for _, name := range []string{"alice", "bob", "carol", "dave", "erin"} {
 		if got := f.user(users[name].Email).Password; got == users[name].DB.PasswordHash || !strings.HasPrefix(got, "pbkdf2_sha256$2$") {
 			t.Errorf("%s's hash after login: %q, want it upgraded to the server's count", name, got)
@@ -270,7 +340,7 @@ func TestOriginalDatabase(t *testing.T) {
 		t.Fatalf("carol's device: %+v", carol.TOTP)
 	}
 	device := carol.TOTP.PersistentID
-	want := authtoken.Sign(authtoken.Claims{UserID: carol.ID, Username: carol.Email, Exp: mintedOthers + 900, OTPDeviceID: &device}, carol.DB.HMACKey)
+	want := authtoken.Sign(authtoken.Claims{UserID: carol.ID, Username: carol.Email, Exp: f.Clock.Now().Unix() + 900, OTPDeviceID: &device}, carol.DB.HMACKey)
 	now := f.Clock.Now().Unix() / 30
 	f.expect(req{Method: "POST", Path: totpPath(totpCode(t, carol.TOTP.KeyHex, now)), Token: carol.Tokens[0].Token}, 201, `{"token":"`+want+`"}`)
 	f.expect(req{Method: "GET", Path: "/api/user/view/", Token: carol.Tokens[0].Token}, 403, forbiddenOTP)
@@ -285,9 +355,12 @@ func TestOriginalDatabase(t *testing.T) {
 // hash, which ends every link made from it.
 func TestOriginalDatabaseResetLinks(t *testing.T) {
 	t.Parallel()
-	m := loadManifest(t)
-	dave := m.SQLite.Users["dave"]
-	f := serveOriginal(t, m)
+	eachOriginal(t, func(t *testing.T, o originalDB) {
+		testOriginalDatabaseResetLinks(t, o.Users["dave"], o.serve(t))
+	})
+}
+
+func testOriginalDatabaseResetLinks(t *testing.T, dave *manifestUser, f *fixture) {
 	// Dave's reset links on their day: the one sent before his password
 	// change is refused; the later one works once.
 	if len(dave.ResetLinks) != 2 || dave.ResetLinks[0].Valid || !dave.ResetLinks[1].Valid {
@@ -317,16 +390,17 @@ func TestOriginalDatabaseResetLinks(t *testing.T) {
 // of its database with the clock at each one's sending time.
 func TestOriginalDatabaseChecks(t *testing.T) {
 	t.Parallel()
-	m := loadManifest(t)
-	f := serveOriginal(t, m)
-	for _, c := range m.SQLite.Checks {
-		f.at(c.SentAt)
-		token := ""
-		if c.Authorization != nil {
-			token = resolveToken(t, m.SQLite.Users, *c.Authorization)
+	eachOriginal(t, func(t *testing.T, o originalDB) {
+		f := o.serve(t)
+		for _, c := range o.Checks {
+			f.at(c.SentAt)
+			token := ""
+			if c.Authorization != nil {
+				token = resolveToken(t, o.Users, *c.Authorization)
+			}
+			f.expect(req{Method: c.Method, Path: c.Path, Body: requestBody(c.RequestBody), Token: token}, c.Status, responseBody(t, c.ResponseBody))
 		}
-		f.expect(req{Method: c.Method, Path: c.Path, Body: requestBody(c.RequestBody), Token: token}, c.Status, responseBody(t, c.ResponseBody))
-	}
+	})
 }
 
 // resolveToken turns "JWT <users.alice.tokens[0]>" into the token.
@@ -479,24 +553,27 @@ var (
 	staticCodeRE  = regexp.MustCompile(`^[a-z2-7]{8}$`)
 )
 
-// TestReplayOriginalEvents sends the requests that built the original's
-// database, in order and at their recorded times, to a fresh vsauth
-// server, each at its answering time, then its checks_after_events. Every answer must equal the
+// TestReplayOriginalEvents sends the requests that built each of the
+// original's databases, in order and at their recorded times, to a fresh
+// vsauth server on the same kind of database, each at its answering time,
+// then its checks_after_events. Every answer must equal the
 // original's modulo secrets: tokens are compared by header and payload
 // (the keys are fresh), the TOTP secret, emergency codes and reset tokens
 // are the fresh server's own.
 func TestReplayOriginalEvents(t *testing.T) {
-	m := loadManifest(t)
-	users := m.SQLite.Users
-	dbPath := filepath.Join(t.TempDir(), "fresh.sqlite3")
-	f := &fixture{Env: servertest.Start(t, server.Compat, servertest.WithDatabase(dbPath)), t: t}
+	eachOriginal(t, testReplayOriginalEvents)
+}
+
+func testReplayOriginalEvents(t *testing.T, o originalDB) {
+	users := o.Users
+	f, compareRows := o.fresh(t)
 	fresh := map[string]string{}       // token pointer → fresh token
 	totpKeys := map[string]string{}    // actor → fresh TOTP key (hex)
 	staticCodes := map[string]string{} // recorded emergency code → fresh one
 	var resetTokens []string           // fresh reset tokens, in mail order
 
 	substitute := func(r manifestRequest) req {
-		out := req{Method: r.Method, Path: r.Path, Body: requestBody(r.RequestBody), Header: map[string]string{"Host": m.SQLite.Host}}
+		out := req{Method: r.Method, Path: r.Path, Body: requestBody(r.RequestBody), Header: map[string]string{"Host": o.Host}}
 		if r.Authorization != nil {
 			mt := tokenPointer.FindStringSubmatch(*r.Authorization)
 			out.Token = fresh[mt[0]]
@@ -585,22 +662,17 @@ func TestReplayOriginalEvents(t *testing.T) {
 			checkResetMail(t, users[r.Actor], len(resetTokens)-1, msgs[len(msgs)-1], mt[2])
 		}
 	}
-	for _, e := range m.SQLite.Events {
+	for _, e := range o.Events {
 		check("event", e)
 	}
 	if len(resetTokens) != 2 || resetTokens[0] == resetTokens[1] {
 		t.Errorf("fresh reset tokens %q", resetTokens)
 	}
-	// The rows match the original's but for secrets, and for frank's
-	// profile, which vsauth deletes with him (D15).
-	orig, got := dumpRows(t, filepath.Join(originalDir, "original.sqlite3")), dumpRows(t, dbPath)
-	orig["account_profile"] = slices.DeleteFunc(orig["account_profile"], func(r string) bool { return strings.HasPrefix(r, "6 | ") })
-	for table, rows := range orig {
-		if !slices.Equal(got[table], rows) {
-			t.Errorf("%s rows:\n got %q\nwant %q", table, got[table], rows)
-		}
+	// The rows match the original's but for secrets.
+	if compareRows != nil {
+		compareRows()
 	}
-	for _, c := range m.SQLite.Checks {
+	for _, c := range o.Checks {
 		check("check", c)
 	}
 	// Both databases continue at id 7.

@@ -49,6 +49,7 @@ type serverOptions struct {
 	MaxBodyBytes    int64
 	Limits          httpserver.Limits
 	PprofAddr       string // hidden --pprof-addr; empty: off
+	MetricsAddr     string // --metrics-addr; empty: off
 	// Postgres tunes the pool when DB is a postgres:// URL.
 	Postgres store.PostgresOptions
 
@@ -99,6 +100,7 @@ process list). Without a secret key one is generated once and kept in the databa
 			opts.LoginLockMax = v.GetDuration("login-lock-max")
 			opts.MaxBodyBytes = v.GetInt64("max-body-bytes")
 			opts.PprofAddr, _ = c.Flags().GetString("pprof-addr")
+			opts.MetricsAddr = v.GetString("metrics-addr")
 			if _, ok := server.ParseProfile(opts.Profile); !ok {
 				return usageErrorf("--profile must be compat or hardened, not %q", opts.Profile)
 			}
@@ -196,8 +198,9 @@ process list). Without a secret key one is generated once and kept in the databa
 	f.String("reset-url", "", "password-reset link with {uid} and {token}, e.g. https://app.example.com/reset/{uid}/{token} (default: <public URL>/password/reset/confirm/{uid}/{token})")
 	f.String("mail-from", "", "From address of the server's mail (default "+mail.DefaultFrom+")")
 	f.String("site-name", "", "site name in reset mail (default: the host of the link)")
+	f.String("metrics-addr", "", "serve Prometheus /metrics, /healthz and /readyz on this address (e.g. 127.0.0.1:9090); off by default")
 	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "smtp-password-file", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes", "db-max-conns", "db-connect-timeout", "db-statement-timeout",
-		"log-level", "log-format", "public-url", "trusted-proxies", "reset-url", "mail-from", "site-name"} {
+		"log-level", "log-format", "public-url", "trusted-proxies", "reset-url", "mail-from", "site-name", "metrics-addr"} {
 		_ = v.BindPFlag(name, f.Lookup(name))
 		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	}
@@ -298,6 +301,16 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	}
 	outbox := mail.NewOutbox(st, mail.OutboxOptions{Dir: opts.MailDir, Logger: logger, Notify: notify})
 
+	var counts server.Metrics
+	if opts.MetricsAddr != "" {
+		m, stopMetrics, err := startMetrics(opts.MetricsAddr, st, logger)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+		counts = m
+	}
+
 	profile, _ := server.ParseProfile(opts.Profile)
 	srv, err := server.New(server.Config{
 		Store:              st,
@@ -318,6 +331,7 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 		Clock:              time.Now,
 		Rand:               rand.Reader,
 		Logger:             logger,
+		Metrics:            counts,
 	})
 	if err != nil {
 		return err

@@ -99,6 +99,7 @@ type options struct {
 	database     string
 	secretKey    string
 	maxBodyBytes int64
+	store        *store.DB
 }
 
 // WithRandSeed keys the server's random source with seed instead of 1.
@@ -119,6 +120,11 @@ func WithConfig(fn func(*server.Config)) Option {
 // made. The file is used in place: pass a copy.
 func WithDatabase(path string) Option { return func(o *options) { o.database = path } }
 
+// WithStore serves st instead of a SQLite database of Start's own: a
+// PostgreSQL store, or one store shared by two servers. The caller closes
+// it.
+func WithStore(st *store.DB) Option { return func(o *options) { o.store = st } }
+
 // WithSecretKey sets the server's SECRET_KEY instead of SecretKey.
 func WithSecretKey(key string) Option { return func(o *options) { o.secretKey = key } }
 
@@ -134,14 +140,17 @@ func Start(t testing.TB, profile server.Profile, opts ...Option) *Env {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if o.database == "" {
-		o.database = filepath.Join(t.TempDir(), "vsauth.db")
+	st := o.store
+	if st == nil {
+		if o.database == "" {
+			o.database = filepath.Join(t.TempDir(), "vsauth.db")
+		}
+		var err error
+		if st, err = store.OpenSQLite(context.Background(), o.database); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
 	}
-	st, err := store.OpenSQLite(context.Background(), o.database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	e := &Env{Store: st, Mail: &Mailer{}, Clock: clock.NewManual(StartTime)}
 	cfg := server.Config{
 		Store:              st,
@@ -156,8 +165,8 @@ func Start(t testing.TB, profile server.Profile, opts ...Option) *Env {
 	for _, fn := range o.configure {
 		fn(&cfg)
 	}
-	e.API, err = server.New(cfg)
-	if err != nil {
+	var err error
+	if e.API, err = server.New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(e.API)

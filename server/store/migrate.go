@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	_ "embed"
 	"fmt"
 	"strings"
 	"time"
@@ -96,8 +97,37 @@ func sqliteMigrations() []migration {
 				`CREATE INDEX IF NOT EXISTS "vsauth_audit_user_id" ON "vsauth_audit" ("user_id", "id")`,
 			),
 		},
+		{
+			version: 6,
+			name:    "the original's other Django tables and its django_migrations rows",
+			// So that the original, given a database vsauth created, finds
+			// the tables its `manage.py migrate` makes and nothing to migrate.
+			// The original's own database has all of them: nothing changes.
+			apply: func(ctx context.Context, tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, djangoSQLiteSchema); err != nil {
+					return fmt.Errorf("create the Django tables: %w", err)
+				}
+				var n int
+				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM "django_migrations"`).Scan(&n); err != nil {
+					return fmt.Errorf("count Django migrations: %w", err)
+				}
+				if n > 0 {
+					return nil
+				}
+				applied := formatDjangoTime(time.Now())
+				for _, m := range djangoMigrations {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ($1, $2, $3)`, m[0], m[1], applied); err != nil {
+						return fmt.Errorf("record Django migration %s.%s: %w", m[0], m[1], err)
+					}
+				}
+				return nil
+			},
+		},
 	}
 }
+
+//go:embed schema/django.sqlite.sql
+var djangoSQLiteSchema string
 
 // execStatements is a step made of plain SQL statements.
 func execStatements(stmts ...string) func(context.Context, *sql.Tx) error {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,7 +112,13 @@ func TestFreshSchema(t *testing.T) {
 		{"vsauth_settings", "name", "TEXT", true, "", true},
 		{"vsauth_settings", "value", "TEXT", true, "", false},
 	}
-	if got := readSchema(t, s.db); !reflect.DeepEqual(got, want) {
+	// The Django tables vsauth never reads are TestFreshSQLiteIsTheOriginals'.
+	used := requiredColumns()
+	got := slices.DeleteFunc(readSchema(t, s.db), func(c schemaColumn) bool {
+		_, ok := used[c.Table]
+		return !ok && c.Table != "vsauth_schema_migrations"
+	})
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("schema:\n got %+v\nwant %+v", got, want)
 	}
 
@@ -127,7 +134,8 @@ func TestFreshSchema(t *testing.T) {
 		uniques = append(uniques, n)
 	}
 	rows.Close()
-	wantUniques := []string{"account_profile.sqlite_autoindex_account_profile_1", "users.sqlite_autoindex_users_1"}
+	wantUniques := []string{"account_profile.sqlite_autoindex_account_profile_1", "auth_group.sqlite_autoindex_auth_group_1",
+		"messaging_message.sqlite_autoindex_messaging_message_1", "messaging_messagethread.sqlite_autoindex_messaging_messagethread_1", "users.sqlite_autoindex_users_1"}
 	if !reflect.DeepEqual(uniques, wantUniques) {
 		t.Errorf("unique indexes = %q, want %q", uniques, wantUniques)
 	}
