@@ -61,6 +61,7 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitMessage `xml:"failure"`
 	Skipped   *junitMessage `xml:"skipped"`
+	SystemOut *junitMessage `xml:"system-out"`
 }
 
 // junitMessage keeps the log in CDATA, so that CI pages show it as written.
