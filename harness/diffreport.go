@@ -23,7 +23,7 @@ func writeDiffText(w io.Writer, sum DiffSummary, verbose bool) {
 		}
 		fmt.Fprintf(w, "%-5s %s\n", f.Outcome, f.Name)
 		for _, k := range f.Known {
-			fmt.Fprintf(w, "      %s: %s [first at exchange %d, %s]\n", k.Defect, k.What, k.Exchange.Index, plural(k.Count, "exchange"))
+			fmt.Fprintf(w, "      %s: %s [exchange %d; %d in all]\n", k.Defect, k.What, k.Exchange.Index, k.Count)
 			if verbose {
 				writeExchangeDiff(w, "          ", k.Exchange)
 			}
@@ -91,13 +91,6 @@ func compareDefects(a, b string) int {
 	return x - y
 }
 
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
-
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
@@ -132,7 +125,7 @@ func diffJUnit(sum DiffSummary) []byte {
 			jc.Skipped = &junitMessage{Message: f.Skip}
 		}
 		if detail.Len() > 0 {
-			jc.SystemOut = &junitMessage{Text: detail.String()}
+			jc.SystemOut = &junitText{Text: detail.String()}
 		}
 		suite.Cases = append(suite.Cases, jc)
 	}
@@ -150,11 +143,14 @@ func diffJUnit(sum DiffSummary) []byte {
 // diffJSON is the whole summary, with both normalized transcripts of every
 // flow: a CI artefact to look at what each server answered.
 func diffJSON(sum DiffSummary) ([]byte, error) {
-	b, err := json.MarshalIndent(sum, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // placeholders such as <code> stay readable
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(sum); err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	return b.Bytes(), nil
 }
 
 func writeFile(path string, b []byte, what string) error {
