@@ -147,6 +147,10 @@ func cmdEventually(ts *testscript.TestScript, neg bool, args []string) {
 // when it passed.
 func (f *flow) attempt(ts *testscript.TestScript, run func(*testscript.TestScript, bool, []string), neg bool, args []string) (failure string) {
 	f.retrying = true
+	mark := 0
+	if f.rec != nil {
+		mark = f.rec.mark()
+	}
 	defer func() {
 		f.retrying = false
 		if r := recover(); r != nil {
@@ -155,6 +159,9 @@ func (f *flow) attempt(ts *testscript.TestScript, run func(*testscript.TestScrip
 				panic(r)
 			}
 			failure = string(rf)
+			if f.rec != nil {
+				f.rec.truncate(mark)
+			}
 		}
 	}()
 	run(ts, neg, args)

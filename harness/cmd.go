@@ -44,7 +44,7 @@ func NewCmd(d CmdDeps) *cobra.Command {
 		Use:   "harness",
 		Short: "Run scripted end-to-end flows against a server (QA, CI)",
 	}
-	cmd.AddCommand(NewCmdRun(d, nil))
+	cmd.AddCommand(NewCmdRun(d, nil), NewCmdDiff(d, nil))
 	return cmd
 }
 
@@ -185,3 +185,123 @@ func (v parallelValue) Set(s string) error {
 	return nil
 }
 func (parallelValue) Type() string { return "int" }
+
+// DiffCmdOptions are the flags and arguments of `vsauth harness diff`.
+type DiffCmdOptions struct {
+	Paths         []string
+	Servers       []string
+	MailDirs      [2]string
+	JUnit, JSON   string
+	Run           *regexp.Regexp
+	Parallel      int
+	Verbose       bool
+	IgnoreHeaders []string
+}
+
+// errTooManyServers: diff compares two sides.
+var errTooManyServers = errors.New("--server is given at most twice: diff compares two servers")
+
+// NewCmdDiff returns `harness diff`. runF, when set, replaces the run
+// function (tests of the flag parsing).
+func NewCmdDiff(d CmdDeps, runF func(context.Context, *DiffCmdOptions) error) *cobra.Command {
+	opts := &DiffCmdOptions{}
+	usage := d.Usage
+	if usage == nil {
+		usage = func(err error) error { return err }
+	}
+	cmd := &cobra.Command{
+		Use:   "diff [FILE|DIR...] [--server URL [--server URL2]]",
+		Short: "Run flows against two servers and compare every answer",
+		Long: `Run each flow against two servers, record every HTTP exchange the CLI makes
+(in memory only), and compare them pairwise once what must differ is
+normalized: tokens (their header and claim names, whether otp_device_id is
+set, exp − now), ids, e-mail addresses ($UNIQUE), TOTP secrets and codes,
+emergency codes, reset uids and tokens, host names and dates. Response headers
+are compared except Date, Server, Connection, Keep-Alive, Content-Length and
+Transfer-Encoding (--ignore-header adds more).
+
+With two --server flags the flows run against both; with one, the other side
+is a fresh in-process compat server per flow; with none, in-process compat
+against in-process hardened: the report is then what the hardened profile
+changes. --mail-dir is the first --server's mail directory, --mail-dir2 the
+second's (.eml files, or Django file-backend .log files), as for harness run.
+
+Each flow is reported SAME, KNOWN (every difference is a defect of the
+original that API.md §7 lists, labelled with its D-number: "D3: A answers 500
+to PATCH /api/user/view/, B updates the profile"), DIFF (the first exchange
+no known defect explains: method, path, both statuses, the headers that
+differ and a body diff) or SKIP. Secrets never appear in any report. The
+exit status is 1 only when a flow shows an unknown difference.`,
+		Example: `  vsauth harness diff testdata/flows
+  vsauth harness diff testdata/flows --server http://127.0.0.1:8000 --mail-dir /tmp/django-mail
+  vsauth harness diff flows/ --server https://staging.example.com --server https://prod.example.com --json diff.json
+  vsauth harness diff --run 'totp' --junit diff.xml -v`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Paths = args
+			if len(opts.Paths) == 0 {
+				opts.Paths = []string{DefaultFlowDir}
+			}
+			switch {
+			case len(opts.Servers) > 2:
+				return usage(errTooManyServers)
+			case opts.MailDirs[0] != "" && len(opts.Servers) == 0:
+				return usage(errMailDirWithoutServer)
+			case opts.MailDirs[1] != "" && len(opts.Servers) < 2:
+				return usage(errors.New("--mail-dir2 is the mail directory of a second --server"))
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			err := harnessDiff(c.Context(), d, opts)
+			if errors.Is(err, ErrNoFlows) || errors.Is(err, errBadPath) {
+				return usage(err)
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&opts.Servers, "server", nil, "a server `URL` to compare (at most twice; none: compat against hardened in-process)")
+	f.StringVar(&opts.MailDirs[0], "mail-dir", "", "the first --server's mail `DIR` (.eml files, or Django file-backend .log files)")
+	f.StringVar(&opts.MailDirs[1], "mail-dir2", "", "the second --server's mail `DIR`")
+	f.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
+	f.StringVar(&opts.JSON, "json", "", "write a JSON report with both normalized transcripts of every flow to `FILE`")
+	f.Var(regexpValue{&opts.Run}, "run", "run only the flows whose name (file name without .txtar) matches `PATTERN`")
+	f.Var(parallelValue{&opts.Parallel}, "parallel", "run at most `N` flows of each side at once (default GOMAXPROCS)")
+	f.StringArrayVar(&opts.IgnoreHeaders, "ignore-header", nil, "leave the response header `NAME` out of the comparison (repeatable)")
+	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the exchange of every known difference too")
+	return cmd
+}
+
+// diffSides turns the --server and --mail-dir flags into the two sides.
+func diffSides(servers []string, mailDirs [2]string) (DiffSide, DiffSide) {
+	switch len(servers) {
+	case 0:
+		return DiffSide{Name: "compat", Profile: server.Compat}, DiffSide{Name: "hardened", Profile: server.Hardened}
+	case 1:
+		return DiffSide{Name: servers[0], ServerURL: servers[0], MailDir: mailDirs[0], Profile: server.Compat},
+			DiffSide{Name: "compat", Profile: server.Compat}
+	}
+	a := DiffSide{Name: servers[0], ServerURL: servers[0], MailDir: mailDirs[0], Profile: server.Compat}
+	b := DiffSide{Name: servers[1], ServerURL: servers[1], MailDir: mailDirs[1], Profile: server.Compat}
+	if a.Name == b.Name {
+		a.Name, b.Name = "A "+a.Name, "B "+b.Name
+	}
+	return a, b
+}
+
+func harnessDiff(ctx context.Context, d CmdDeps, opts *DiffCmdOptions) error {
+	a, b := diffSides(opts.Servers, opts.MailDirs)
+	sum, err := DiffFlows(ctx, opts.Paths, DiffOptions{
+		A: a, B: b, Run: opts.Run, Parallel: opts.Parallel, Out: d.Out, Verbose: opts.Verbose,
+		JUnit: opts.JUnit, JSON: opts.JSON, IgnoreHeaders: opts.IgnoreHeaders, CLI: d.CLI,
+	})
+	switch {
+	case err != nil:
+		return err
+	case sum.Unknown == 1:
+		return errors.New("1 flow with unknown differences")
+	case sum.Unknown > 1:
+		return fmt.Errorf("%d flows with unknown differences", sum.Unknown)
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package harness_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -122,6 +123,43 @@ func TestVsauthHarnessRun(t *testing.T) {
 			}
 			if !strings.Contains(string(raw), `<testcase name="broken" classname="flows"`) || !regexp.MustCompile(`Created x-[0-9a-f]{8}@example.com \(id 1\)`).Match(raw) || !strings.Contains(string(raw), "captured EMAIL = x-") {
 				t.Errorf("JUnit report:\n%s", raw)
+			}
+		})
+	}
+}
+
+func TestCmdDiffFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{args: nil, want: "[testdata/flows] [] [ ]"},
+		{args: []string{"f", "--server", "http://a", "--mail-dir", "m1", "--server", "http://b", "--mail-dir2", "m2", "--ignore-header", "Via"},
+			want: "[f] [http://a http://b] [m1 m2]"},
+		{args: []string{"--server", "a", "--server", "b", "--server", "c"}, wantErr: "--server is given at most twice: diff compares two servers"},
+		{args: []string{"--mail-dir", "m"}, wantErr: "--mail-dir is for an external server (--server); the in-process server's mail is read from its outbox"},
+		{args: []string{"--server", "a", "--mail-dir2", "m"}, wantErr: "--mail-dir2 is the mail directory of a second --server"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var got *harness.DiffCmdOptions
+			cmd := harness.NewCmdDiff(harness.CmdDeps{}, func(_ context.Context, o *harness.DiffCmdOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr || got != nil {
+					t.Fatalf("err = %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := fmt.Sprint(got.Paths, " ", got.Servers, " ", got.MailDirs); s != tt.want {
+				t.Errorf("got %s, want %s", s, tt.want)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -71,15 +72,20 @@ func cmdVsauth(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		return ts.Getenv(k)
 	}
+	var hc *http.Client
+	if f.rec != nil {
+		hc = f.rec.client()
+	}
 	var stdout, stderr bytes.Buffer
 	code := f.opts.CLI(f.ctx, rest, CLIEnv{
-		Stdin:     stdin,
-		Stdout:    &stdout,
-		Stderr:    &stderr,
-		Getenv:    getenv,
-		Keyring:   f.keyring,
-		Now:       f.now(),
-		ConfigDir: f.configDir,
+		HTTPClient: hc,
+		Stdin:      stdin,
+		Stdout:     &stdout,
+		Stderr:     &stderr,
+		Getenv:     getenv,
+		Keyring:    f.keyring,
+		Now:        f.now(),
+		ConfigDir:  f.configDir,
 	})
 	var failure string
 	switch {

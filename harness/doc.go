@@ -169,6 +169,20 @@
 //	-- wrong --
 //	not-the-password
 //
+// # Comparing two servers
+//
+// `vsauth harness diff` (DiffFlows) runs each flow against two servers:
+// two --server URLs, one and a fresh in-process compat server, or with none
+// the compat and hardened profiles in-process. Each flow's CLI sends its
+// requests through a recording transport (CLIEnv.HTTPClient); the
+// exchanges stay in memory. Both transcripts are normalized (tokens to
+// their header and claim names, otp_device_id set or not and exp − now;
+// ids to their order of appearance; $UNIQUE, hosts, dates, TOTP secrets,
+// codes, passwords, reset uids and tokens to placeholders) and compared in
+// step. A difference API.md §7 lists as a defect of the original is
+// labelled with its D-number and the walk goes on; the first other one is
+// reported and ends it.
+//
 // # Go tests
 //
 // Run runs flows from a Go test, each flow a subtest, with the vsauth CLI

@@ -38,6 +38,8 @@ type flow struct {
 	configDir string
 	clock     *clock.Manual // nil against an external server; moves only forward
 	srv       *inproc       // nil against an external server
+	rec       *recorder     // the CLI's exchanges, with Options.record
+	unique    string        // $UNIQUE
 	lastExit  int           // of the last vsauth command
 	ran       bool          // whether a vsauth command has run
 	// retrying is set while eventually runs a command: its failures panic
@@ -162,13 +164,18 @@ func setupFlow(ctx context.Context, opts Options, env *testscript.Env) error {
 	if _, err := rand.Read(u[:]); err != nil {
 		return fmt.Errorf("harness: read random bytes: %w", err)
 	}
-	env.Setenv("UNIQUE", hex.EncodeToString(u[:]))
+	f.unique = hex.EncodeToString(u[:])
+	env.Setenv("UNIQUE", f.unique)
+	if opts.record {
+		f.rec = newRecorder(f.timeNow)
+		env.Defer(f.rec.close)
+	}
 	if opts.ServerURL != "" {
 		env.Setenv("SERVER", strings.TrimRight(opts.ServerURL, "/"))
 		return nil
 	}
 	f.clock = clock.NewManual(time.Now().Truncate(time.Second))
-	srv, err := newInproc(ctx, dir, opts.Profile, f.clock.Now)
+	srv, err := newInproc(ctx, dir, opts.Profile, f.clock.Now, opts.wrap)
 	if err != nil {
 		return err
 	}
@@ -186,16 +193,18 @@ func setupFlow(ctx context.Context, opts Options, env *testscript.Env) error {
 // directory, mail kept in the database outbox, and an HTTP listener on
 // 127.0.0.1 that can be stopped and started again.
 type inproc struct {
-	ctx  context.Context
-	st   *store.SQLite
-	api  *server.Server
-	addr string // of the last listener
+	ctx context.Context
+	st  *store.SQLite
+	api *server.Server
+	// handler is api, or what Options.wrap made of it.
+	handler http.Handler
+	addr    string // of the last listener
 
 	http *http.Server // nil while stopped
 	done chan struct{}
 }
 
-func newInproc(ctx context.Context, dir string, profile server.Profile, now func() time.Time) (*inproc, error) {
+func newInproc(ctx context.Context, dir string, profile server.Profile, now func() time.Time, wrap func(http.Handler) http.Handler) (*inproc, error) {
 	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "vsauth.db"))
 	if err != nil {
 		return nil, fmt.Errorf("harness: open flow database: %w", err)
@@ -218,7 +227,11 @@ func newInproc(ctx context.Context, dir string, profile server.Profile, now func
 		st.Close()
 		return nil, fmt.Errorf("harness: %w", err)
 	}
-	return &inproc{ctx: ctx, st: st, api: api}, nil
+	var h http.Handler = api
+	if wrap != nil {
+		h = wrap(api)
+	}
+	return &inproc{ctx: ctx, st: st, api: api, handler: h}, nil
 }
 
 // start listens on addr and serves; it returns the base URL.
@@ -231,7 +244,7 @@ func (s *inproc) start(addr string) (string, error) {
 		return "", fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	s.addr = ln.Addr().String()
-	s.http = &http.Server{Handler: s.api, ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	s.done = make(chan struct{})
 	go func(h *http.Server, done chan struct{}) {
 		defer close(done)

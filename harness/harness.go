@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -31,6 +32,9 @@ type CLIEnv struct {
 	// Now is the flow's clock; nil means the wall clock.
 	Now       func() time.Time
 	ConfigDir string
+	// HTTPClient sends the CLI's API requests; nil means the SDK's own.
+	// `harness diff` records the exchanges through it.
+	HTTPClient *http.Client
 }
 
 // CLIFunc runs vsauth with args in-process and returns its exit code. The
@@ -67,6 +71,12 @@ type Options struct {
 	// MaxWait caps how long `clock advance` waits on the wall clock against
 	// an external server (ServerURL); 0 means DefaultMaxWait.
 	MaxWait time.Duration
+
+	// record keeps every HTTP exchange of each flow's CLI (harness diff).
+	record bool
+	// wrap, when set, wraps the in-process server's handler (tests of
+	// harness diff: a server that differs on purpose).
+	wrap func(http.Handler) http.Handler
 }
 
 // DefaultMaxWait is Options.MaxWait unless set: long enough for the hardened
@@ -78,7 +88,7 @@ const DefaultMaxWait = 10 * time.Second
 // inprocessCLI runs the vsauth CLI in-process with a flow's environment.
 func inprocessCLI(ctx context.Context, args []string, e CLIEnv) int {
 	return cli.Main(ctx, args, cli.Deps{IO: cli.IOStreams{In: e.Stdin, Out: e.Stdout, ErrOut: e.Stderr},
-		Getenv: e.Getenv, Keyring: e.Keyring, Now: e.Now, ConfigDir: e.ConfigDir})
+		Getenv: e.Getenv, Keyring: e.Keyring, Now: e.Now, ConfigDir: e.ConfigDir, HTTPClient: e.HTTPClient})
 }
 
 // Case is the outcome of one flow.
@@ -121,6 +131,25 @@ var errMailDirWithoutServer = errors.New("--mail-dir is for an external server (
 // Options run every flow against its own in-process compat server with the
 // vsauth CLI in-process; Run is the same for go test.
 func RunFlows(ctx context.Context, paths []string, opts Options) (Summary, error) {
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	sum, _, err := runFlows(ctx, paths, opts)
+	if err != nil {
+		return sum, err
+	}
+	writeText(opts.Out, sum, opts.Verbose)
+	if opts.JUnit != "" {
+		if err := writeJUnitFile(opts.JUnit, sum); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+// runFlows runs the flows and returns their outcomes and states (nil for a
+// flow that did not run), in file order, without writing any report.
+func runFlows(ctx context.Context, paths []string, opts Options) (Summary, []*flow, error) {
 	if opts.CLI == nil {
 		opts.CLI = inprocessCLI
 	}
@@ -128,17 +157,14 @@ func RunFlows(ctx context.Context, paths []string, opts Options) (Summary, error
 		opts.Profile = server.Compat
 	}
 	if _, ok := server.ParseProfile(string(opts.Profile)); !ok {
-		return Summary{}, fmt.Errorf("harness: unknown profile %q", opts.Profile)
-	}
-	if opts.Out == nil {
-		opts.Out = io.Discard
+		return Summary{}, nil, fmt.Errorf("harness: unknown profile %q", opts.Profile)
 	}
 	if opts.MailDir != "" && opts.ServerURL == "" {
-		return Summary{}, fmt.Errorf("harness: %w", errMailDirWithoutServer)
+		return Summary{}, nil, fmt.Errorf("harness: %w", errMailDirWithoutServer)
 	}
 	files, err := findFlows(paths, opts.Run)
 	if err != nil {
-		return Summary{}, err
+		return Summary{}, nil, err
 	}
 	parallel := opts.Parallel
 	if parallel <= 0 {
@@ -153,10 +179,12 @@ func RunFlows(ctx context.Context, paths []string, opts Options) (Summary, error
 	r.run(p)
 
 	sum := Summary{}
+	flows := make([]*flow, len(files))
 	for i, ft := range r.cases {
 		c := Case{Name: flowName(files[i]), File: files[i], Failure: "flow did not run"}
 		if ft != nil {
 			c = ft.result(files[i])
+			flows[i] = ft.state()
 		}
 		switch {
 		case c.Failure != "":
@@ -169,15 +197,9 @@ func RunFlows(ctx context.Context, paths []string, opts Options) (Summary, error
 		sum.Cases = append(sum.Cases, c)
 	}
 	if r.fatal != "" {
-		return sum, fmt.Errorf("harness: %s", r.fatal)
+		return sum, flows, fmt.Errorf("harness: %s", r.fatal)
 	}
-	writeText(opts.Out, sum, opts.Verbose)
-	if opts.JUnit != "" {
-		if err := writeJUnitFile(opts.JUnit, sum); err != nil {
-			return sum, err
-		}
-	}
-	return sum, nil
+	return sum, flows, nil
 }
 
 // flowName is the name testscript gives a flow file.
@@ -345,6 +367,12 @@ func (t *flowT) Run(name string, f func(testscript.T)) {
 }
 
 func (t *flowT) Verbose() bool { return t.r.opts.Verbose }
+
+func (t *flowT) state() *flow {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.flow
+}
 
 // result turns what the flow recorded into a redacted Case.
 func (t *flowT) result(file string) Case {

@@ -61,6 +61,11 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitMessage `xml:"failure"`
 	Skipped   *junitMessage `xml:"skipped"`
+	SystemOut *junitText    `xml:"system-out"`
+}
+
+type junitText struct {
+	Text string `xml:",cdata"`
 }
 
 // junitMessage keeps the log in CDATA, so that CI pages show it as written.
