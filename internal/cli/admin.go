@@ -264,6 +264,9 @@ func describeChanges(c map[string]int) string {
 	if c["notice_queued"] > 0 {
 		parts = append(parts, "notice queued")
 	}
+	if id, ok := c["resent_mail"]; ok {
+		parts = append(parts, fmt.Sprintf("message #%d queued again as #%d", id, c["new_mail"]))
+	}
 	if len(parts) == 0 {
 		return "nothing"
 	}
