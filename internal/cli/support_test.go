@@ -262,3 +262,231 @@ func TestMailResend(t *testing.T) {
 		}
 	}
 }
+
+// supportDB holds alice (confirmed TOTP, two codes, last login on sentAt),
+// bob (nothing; five failed logins at sentAt), carol (a TOTP device not
+// confirmed; one failed login an hour before) and dave (emergency codes
+// only).
+func supportDB(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "vsauth.db")
+	onStore(t, path, func(st *store.SQLite) error {
+		for _, email := range []string{"alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"} {
+			u := store.User{Email: email, Password: "pbkdf2_sha256$2$salt$hash", IsActive: true, JWTSecret: "2382347b-72be-4f0e-aad9-2059bca32fde", DateJoined: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+			if email == "alice@example.com" {
+				u.LastLogin = &sentAt
+			}
+			if _, err := st.CreateUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		for id, confirmed := range map[int64]bool{1: true, 3: false} {
+			if _, _, err := st.CreateTOTPDeviceIfNone(ctx, store.TOTPDevice{UserID: id, Confirmed: confirmed, Key: "3132333435363738393031323334353637383930", Step: 30, Digits: 6, Tolerance: 1, LastT: -1}); err != nil {
+				return err
+			}
+		}
+		for _, id := range []int64{1, 4} {
+			if _, err := st.ReplaceStaticTokens(ctx, id, []string{"aaaaaaaa", "bbbbbbbb"}); err != nil {
+				return err
+			}
+		}
+		always := func(store.Throttle, time.Time) (bool, time.Time) { return true, time.Time{} }
+		for range 5 {
+			if _, err := st.ClaimLoginAttempt(ctx, 2, sentAt, always); err != nil {
+				return err
+			}
+		}
+		_, err := st.ClaimLoginAttempt(ctx, 3, sentAt.Add(-time.Hour), always)
+		return err
+	})
+	return path
+}
+
+// admin list filters on the two-step state and the lock, pages, and says
+// until when each account is locked.
+func TestAdminListFilters(t *testing.T) {
+	db := supportDB(t)
+	env := map[string]string{"VSAUTH_DB": db}
+	now := sentAt.Add(5 * time.Second)
+	const header = "ID  EMAIL              ACTIVE  TWO-STEP    CODES  FAILED LOGINS  LOCKED UNTIL          LAST LOGIN\n"
+	rows := []string{
+		"1   alice@example.com  true    totp        2      0              -                     2026-11-25T10:00:00Z\n",
+		"2   bob@example.com    true    off         0      5              2026-11-25T10:00:16Z  never\n",
+		"3   carol@example.com  true    pending     0      1              -                     never\n",
+		"4   dave@example.com   true    codes only  2      0              -                     never\n",
+	}
+	for _, tc := range []struct {
+		args          []string
+		out, errOut   string
+		env           map[string]string
+		wantTableRows []int
+	}{
+		{args: nil, wantTableRows: []int{0, 1, 2, 3}},
+		{args: []string{"--two-step", "on"}, wantTableRows: []int{0, 3}},
+		{args: []string{"--two-step", "off"}, wantTableRows: []int{1}},
+		{args: []string{"--two-step", "pending", "--locked"}},
+		{args: []string{"--two-step", "pending"}, wantTableRows: []int{2}},
+		{args: []string{"--locked"}, wantTableRows: []int{1}},
+		{args: []string{"--limit", "2"}, wantTableRows: []int{0, 1}, errOut: "more accounts: add --after 2 for the next page\n"},
+		{args: []string{"--limit", "2", "--after", "2"}, wantTableRows: []int{2, 3}},
+		{args: []string{"--locked", "--limit", "1"}, wantTableRows: []int{1}},
+	} {
+		code, out, errOut := runAt(t, now, "", env, append([]string{"admin", "list"}, tc.args...)...)
+		want := ""
+		if len(tc.wantTableRows) > 0 {
+			// tabwriter widths follow the rows shown; compare on single spaces.
+			want = header
+			for _, i := range tc.wantTableRows {
+				want += rows[i]
+			}
+		}
+		wantErr := tc.errOut
+		if want == "" {
+			wantErr = "no accounts\n"
+		}
+		if code != 0 || squash(out) != squash(want) || errOut != wantErr {
+			t.Errorf("admin list %v: %d %q\n%s\nwant\n%s", tc.args, code, errOut, out, want)
+		}
+	}
+	code, out, _ := runAt(t, now, "", env, "admin", "list")
+	if code != 0 || out != header+strings.Join(rows, "") {
+		t.Errorf("admin list:\n%s\nwant\n%s", out, header+strings.Join(rows, ""))
+	}
+	// The server's --login-lock-max, from the environment or the flag.
+	code, out, _ = runAt(t, now, "", map[string]string{"VSAUTH_DB": db, "VSAUTH_LOGIN_LOCK_MAX": "10s"}, "admin", "list", "--locked", "--json")
+	var js []accountSummary
+	if err := json.Unmarshal([]byte(out), &js); code != 0 || err != nil || len(js) != 1 || js[0].ID != 2 || !js[0].LockedUntil.Equal(sentAt.Add(10*time.Second)) {
+		t.Errorf("VSAUTH_LOGIN_LOCK_MAX=10s: %d %v %s", code, err, out)
+	}
+	code, out, errOut := runAt(t, now, "", map[string]string{"VSAUTH_DB": db, "VSAUTH_LOGIN_LOCK_MAX": "10s"}, "admin", "list", "--locked", "--login-lock-max", "5s")
+	if code != 0 || out != "" || errOut != "no accounts\n" {
+		t.Errorf("--login-lock-max 5s: %d %q %q", code, out, errOut)
+	}
+	for _, tc := range []struct {
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{[]string{"--two-step", "maybe"}, env, "vsauth: --two-step must be on, off or pending, not \"maybe\"\n"},
+		{[]string{"--limit", "-1"}, env, "vsauth: --limit and --after must not be negative\n"},
+		{nil, map[string]string{"VSAUTH_DB": db, "VSAUTH_LOGIN_LOCK_MAX": "soon"}, "vsauth: --login-lock-max must be a positive duration such as 15m, not \"soon\"\n"},
+	} {
+		code, out, errOut := runAt(t, now, "", tc.env, append([]string{"admin", "list"}, tc.args...)...)
+		if code != ExitUsage || out != "" || errOut != tc.wantErr {
+			t.Errorf("%v: %d %q %q", tc.args, code, out, errOut)
+		}
+	}
+}
+
+func squash(s string) string { return regexp.MustCompile(` +`).ReplaceAllString(s, " ") }
+
+// admin show says until when failed logins lock the account.
+func TestAdminShowLock(t *testing.T) {
+	db := supportDB(t)
+	env := map[string]string{"VSAUTH_DB": db}
+	code, out, errOut := runAt(t, sentAt.Add(5*time.Second), "", env, "admin", "show", "bob@example.com")
+	want := "ID:              2\nEmail:           bob@example.com\nActive:          true\nAdmin:           false\nJoined:          2026-11-01T00:00:00Z\nLast login:      never\n" +
+		"Two-step:        off\nEmergency codes: 0 left\nFailed logins:   5\nLocked until:    2026-11-25T10:00:16Z\nFailed codes:    0\nPassword hash:   pbkdf2_sha256 2\nSupport actions: none\n"
+	if code != 0 || out != want {
+		t.Errorf("locked: %d %q\n%s\nwant\n%s", code, errOut, out, want)
+	}
+	code, out, _ = runAt(t, sentAt.Add(16*time.Second), "", env, "admin", "show", "2")
+	if code != 0 || !strings.Contains(out, "\nFailed logins:   5\nLocked until:    not locked\n") {
+		t.Errorf("lock over:\n%s", out)
+	}
+	code, out, _ = runAt(t, sentAt, "", env, "admin", "show", "alice@example.com")
+	if code != 0 || !strings.Contains(out, "\nLast login:      2026-11-25T10:00:00Z\nTwo-step:        totp\nEmergency codes: 2 left\n") {
+		t.Errorf("alice:\n%s", out)
+	}
+}
+
+// E-mail lookups ignore case; addresses that differ only in case are
+// listed, and support picks one by id on a terminal.
+func TestAdminLookupIgnoresCase(t *testing.T) {
+	db := supportDB(t)
+	env := map[string]string{"VSAUTH_DB": db}
+	code, out, _ := runAt(t, sentAt, "", env, "admin", "show", "BOB@Example.COM")
+	if code != 0 || !strings.HasPrefix(out, "ID:              2\nEmail:           bob@example.com\n") {
+		t.Errorf("BOB@Example.COM: %d\n%s", code, out)
+	}
+	code, _, errOut := runAt(t, sentAt, "", env, "admin", "show", "nobody@example.com")
+	if code != 1 || errOut != "vsauth: no user \"nobody@example.com\" (try 'vsauth admin list')\n" {
+		t.Errorf("unknown: %d %q", code, errOut)
+	}
+	onStore(t, db, func(st *store.SQLite) error {
+		_, err := st.CreateUser(context.Background(), store.User{Email: "Bob@Example.com", Password: "!x", IsActive: true, JWTSecret: "2382347b-72be-4f0e-aad9-2059bca32fde"})
+		return err
+	})
+	before := dbState(t, db)
+	list := "2 accounts match BOB@EXAMPLE.COM when case is ignored:\n  2  bob@example.com\n  5  Bob@Example.com\n"
+	for _, args := range [][]string{
+		{"show", "BOB@EXAMPLE.COM"},
+		{"clear-throttle", "BOB@EXAMPLE.COM"},
+		{"audit", "BOB@EXAMPLE.COM"},
+	} {
+		code, out, errOut := runAt(t, sentAt, "", env, append([]string{"admin"}, args...)...)
+		if code != ExitUsage || out != "" || errOut != "vsauth: "+list+"name one by its id; nothing changed\n" {
+			t.Errorf("%v: %d %q %q", args, code, out, errOut)
+		}
+	}
+	if after := dbState(t, db); after != before {
+		t.Errorf("an ambiguous address changed %q to %q", before, after)
+	}
+	tty := func(answer string) (Deps, *bytes.Buffer, *bytes.Buffer) {
+		out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
+		return Deps{IO: IOStreams{In: &oneLineReader{lines: []string{answer}}, Out: out, ErrOut: errOut, InTTY: true},
+			Getenv: func(k string) string { return env[k] }, Now: func() time.Time { return sentAt.Add(5 * time.Second) }}, out, errOut
+	}
+	d, out2, errOut2 := tty("2\n")
+	if code := Main(context.Background(), []string{"admin", "clear-throttle", "BOB@EXAMPLE.COM", "--actor", "carol"}, d); code != 0 ||
+		errOut2.String() != list+"Account id: " || out2.String() != "bob@example.com: cleared failed-attempt throttling (audit #1)\n" {
+		t.Errorf("picked 2: %d %q %q", code, out2, errOut2)
+	}
+	d, out2, errOut2 = tty("1\n")
+	if code := Main(context.Background(), []string{"admin", "show", "BOB@EXAMPLE.COM"}, d); code != 1 ||
+		out2.String() != "" || errOut2.String() != list+"Account id: vsauth: \"1\" is not one of the ids listed; nothing changed\n" {
+		t.Errorf("picked 1: %d %q %q", code, out2, errOut2)
+	}
+}
+
+// admin reads the server's profile, site name and From as the server does:
+// the notice of a hardened server names the site and comes from its address.
+func TestAdminReadsServerSettings(t *testing.T) {
+	db := supportDB(t)
+	env := map[string]string{"VSAUTH_DB": db, "VSAUTH_PROFILE": "hardened", "VSAUTH_SITE_NAME": "Acme Spaces", "VSAUTH_MAIL_FROM": "Support <support@acme.example>"}
+	code, out, errOut := runAt(t, sentAt, "", env, "admin", "clear-throttle", "bob@example.com", "--actor", "carol")
+	if code != 0 || out != "bob@example.com: cleared failed-attempt throttling (audit #1)\nbob@example.com: notice queued in the outbox\n" {
+		t.Fatalf("clear-throttle: %d %q %q", code, out, errOut)
+	}
+	var m store.Mail
+	onStore(t, db, func(st *store.SQLite) error {
+		var err error
+		m, err = st.MailByID(context.Background(), 1)
+		return err
+	})
+	if m.From != "Support <support@acme.example>" || m.Subject != "Your Acme Spaces account was changed by support" || !strings.Contains(string(m.Raw), "\r\nFrom: Support <support@acme.example>\r\n") {
+		t.Errorf("notice: %q %q\n%s", m.From, m.Subject, m.Raw)
+	}
+	// The flag wins over the environment, as for the server.
+	code, out, _ = runAt(t, sentAt, "", env, "admin", "--profile", "compat", "clear-throttle", "bob@example.com")
+	if code != 0 || out != "bob@example.com: cleared failed-attempt throttling (audit #2)\n" {
+		t.Errorf("--profile compat: %d %q", code, out)
+	}
+	code, _, errOut = runAt(t, sentAt, "", map[string]string{"VSAUTH_DB": db, "VSAUTH_PROFILE": "strict"}, "admin", "clear-throttle", "bob@example.com")
+	if code != ExitUsage || errOut != "vsauth: --profile must be compat or hardened, not \"strict\"\n" {
+		t.Errorf("bad profile: %d %q", code, errOut)
+	}
+	// The shared flags keep the server's help; the secret key is never a
+	// flag of a support command.
+	code, out, _ = run(t, "", nil, "admin", "list", "--help")
+	for _, flag := range []string{"--db string", "--login-lock-max duration", "--profile string", "--site-name string", "--mail-from string"} {
+		if code != 0 || !strings.Contains(out, flag) {
+			t.Errorf("admin list --help lacks %s", flag)
+		}
+	}
+	code, out, _ = run(t, "", nil, "mail", "show", "--help")
+	if code != 0 || !strings.Contains(out, "--db string") || strings.Contains(out, "--secret-key") || strings.Contains(out, "--profile") {
+		t.Errorf("mail show --help:\n%s", out)
+	}
+}
