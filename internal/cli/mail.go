@@ -166,8 +166,7 @@ link still works, and its text.
 
 A reset link is valid until the start of the fourth day (UTC) after the day
 it was sent, and only while the account's password and last login are what
-they were: a reset, a password change or a login since then makes it
-"used". Checking it needs the server's secret key (VSAUTH_SECRET_KEY, else
+they were: a reset or a password change since then makes it "used". Checking it needs the server's secret key (VSAUTH_SECRET_KEY, else
 the one kept in the database).`,
 		Example: `  vsauth mail show --to alice@example.com --link
   vsauth mail show 3 --raw > reset.eml`,
@@ -318,7 +317,7 @@ func (l linkState) String() string {
 	case linkExpired:
 		return "expired at " + l.expires.UTC().Format(time.RFC3339)
 	case linkUsed:
-		return "used: the account's password or last login changed after it was made (a reset, a password change or a login)"
+		return "used: the account's password or last login changed after it was made (a reset or a password change)"
 	case linkDeleted:
 		return "no longer valid: the account was deleted"
 	case linkBad:

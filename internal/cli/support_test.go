@@ -136,7 +136,7 @@ func TestMailShowLinkState(t *testing.T) {
 		_, err := st.UpdatePassword(context.Background(), 1, store.PasswordUpdate{NewHash: "pbkdf2_sha256$2$salt$new", LastLogin: &login})
 		return err
 	})
-	if got, want := show(sentAt, env, "1"), head+"Link: used: the account's password or last login changed after it was made (a reset, a password change or a login)\n"+text; got != want {
+	if got, want := show(sentAt, env, "1"), head+"Link: used: the account's password or last login changed after it was made (a reset or a password change)\n"+text; got != want {
 		t.Errorf("used:\n%q\nwant\n%q", got, want)
 	}
 	onStore(t, db, func(st *store.SQLite) error { return st.DeleteUser(context.Background(), 2) })
