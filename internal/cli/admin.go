@@ -17,6 +17,7 @@ import (
 
 	"github.com/virtualspaces/vsauth/server/authtoken"
 	"github.com/virtualspaces/vsauth/server/mail"
+	"github.com/virtualspaces/vsauth/server/otp"
 	"github.com/virtualspaces/vsauth/server/password"
 	"github.com/virtualspaces/vsauth/server/store"
 )
@@ -28,7 +29,14 @@ func newCmdAdmin(d Deps) *cobra.Command {
 		Long: `Support tasks on the database of a local 'vsauth server' (--db, default: the
 server's default database). They work while the server runs.
 
-A user is named by email (exact, as stored) or by numeric id.
+A user is named by e-mail, in any case (as users say it), or by numeric id.
+The original allows two accounts whose addresses differ only in case; such
+an address lists them and asks for the id (without a terminal it stops).
+
+The commands read the server's settings the way 'vsauth server' does: a
+flag, else VSAUTH_<FLAG> (--db and VSAUTH_DB, --profile and VSAUTH_PROFILE,
+--login-lock-max, --site-name, --mail-from), so a host configured through
+the environment (a systemd EnvironmentFile) needs nothing more.
 
 Every action that changes an account is recorded in the audit trail ('vsauth
 admin audit') in the same transaction as the change: when, who (--actor, by
@@ -37,14 +45,18 @@ counts. Actions that end sessions or remove devices show the account and ask
 for confirmation on a terminal; elsewhere they need --yes and --reason.
 --dry-run says what would change and changes nothing.`,
 	}
-	o := &adminOptions{}
-	pf := cmd.PersistentFlags()
-	pf.StringVar(&o.db, "db", "", "server database (default: the one 'vsauth server' uses)")
-	pf.StringVar(&o.actor, "actor", "", "who is acting, for the audit trail (default: OS user@host)")
+	o := &adminOptions{
+		settings: addServerSettings(cmd, d, "db", "profile", "login-lock-max", "site-name", "mail-from"),
+		now:      d.Now,
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	cmd.PersistentFlags().StringVar(&o.actor, "actor", "", "who is acting, for the audit trail (default: OS user@host)")
 	cmd.AddCommand(
-		newCmdAdminList(d, o.dbPath),
-		newCmdAdminShow(d, o.dbPath),
-		newCmdAdminAudit(d, o.dbPath),
+		newCmdAdminList(d, o),
+		newCmdAdminShow(d, o),
+		newCmdAdminAudit(d, o),
 		newCmdAdminAction(d, o, adminAction{
 			name: store.ActionResetTwoStep, destructive: true,
 			short:  "Delete the user's TOTP device and emergency codes and end every session",
@@ -71,17 +83,20 @@ for confirmation on a terminal; elsewhere they need --yes and --reason.
 	return cmd
 }
 
-// adminOptions are the flags every admin command shares.
+// adminOptions are the flags and settings every admin command shares.
 type adminOptions struct {
-	db, actor string
+	settings *serverSettings
+	actor    string
+	now      func() time.Time
 }
 
-func (o *adminOptions) dbPath() string { return o.db }
-
 // actorName is --actor, or the OS user and host running the command.
-func (o *adminOptions) actorName() string {
-	if o.actor != "" {
-		return o.actor
+func (o *adminOptions) actorName() string { return actorName(o.actor) }
+
+// actorName is flag, or the OS user and host running the command.
+func actorName(flag string) string {
+	if flag != "" {
+		return flag
 	}
 	name := "unknown"
 	if u, err := user.Current(); err == nil {
@@ -117,12 +132,12 @@ func (f *actionFlags) register(c *cobra.Command) {
 	c.Flags().BoolVar(&f.notify, "notify", false, "queue a notice to the account holder in the outbox (default: on with VSAUTH_PROFILE=hardened)")
 }
 
-// wantNotice is --notify, defaulting to on in the hardened profile.
-func (f *actionFlags) wantNotice(c *cobra.Command, getenv func(string) string) bool {
+// wantNotice is --notify, defaulting to on in the server's hardened profile.
+func (f *actionFlags) wantNotice(c *cobra.Command, s *serverSettings) (bool, error) {
 	if c.Flags().Changed("notify") {
-		return f.notify
+		return f.notify, nil
 	}
-	return getenv("VSAUTH_PROFILE") == "hardened"
+	return s.hardened()
 }
 
 func newCmdAdminAction(d Deps, o *adminOptions, a adminAction) *cobra.Command {
@@ -134,7 +149,7 @@ func newCmdAdminAction(d Deps, o *adminOptions, a adminAction) *cobra.Command {
 		Args:  exactArgs(1, "a user's email or id"),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
-			return withUser(ctx, d, o.db, args[0], func(st *store.SQLite, u store.User) error {
+			return withUser(ctx, d, o, args[0], func(st *store.SQLite, u store.User) error {
 				req := store.AdminRequest{Action: a.name}
 				if a.name != store.ActionClearThrottle {
 					secret, err := authtoken.NewSecret(rand.Reader)
@@ -157,12 +172,14 @@ func newCmdAdminAction(d Deps, o *adminOptions, a adminAction) *cobra.Command {
 // the audit row and queues the optional notice in one transaction.
 func administer(ctx context.Context, d Deps, c *cobra.Command, o *adminOptions, f *actionFlags, a adminAction, st *store.SQLite, u store.User, req store.AdminRequest) error {
 	req.UserID, req.At, req.Actor, req.Reason = u.ID, time.Now(), o.actorName(), strings.TrimSpace(f.reason)
-	if f.wantNotice(c, d.Getenv) {
-		site := d.Getenv("VSAUTH_SITE_NAME")
-		if site == "" {
-			site = "Virtual Spaces"
-		}
-		row, err := mail.NewOutbox(st, mail.OutboxOptions{}).Prepare(mail.AccountNotice(u.Email, site, a.notice, req.At))
+	notify, err := f.wantNotice(c, o.settings)
+	if err != nil {
+		return err
+	}
+	if notify {
+		m := mail.AccountNotice(u.Email, o.settings.siteName(), a.notice, req.At)
+		m.From = o.settings.mailFrom()
+		row, err := mail.NewOutbox(st, mail.OutboxOptions{}).Prepare(m)
 		if err != nil {
 			return err
 		}
@@ -182,7 +199,7 @@ func administer(ctx context.Context, d Deps, c *cobra.Command, o *adminOptions, 
 		if !d.IO.InTTY {
 			return usageErrorf("%s changes %s's account: pass --yes (and --reason) to confirm when not on a terminal; nothing changed", a.name, u.Email)
 		}
-		summary, err := summarizeAccount(ctx, st, u)
+		summary, err := o.account(ctx, st, u.ID)
 		if err != nil {
 			return err
 		}
@@ -247,6 +264,9 @@ func describeChanges(c map[string]int) string {
 	if c["notice_queued"] > 0 {
 		parts = append(parts, "notice queued")
 	}
+	if id, ok := c["resent_mail"]; ok {
+		parts = append(parts, fmt.Sprintf("message #%d queued again as #%d", id, c["new_mail"]))
+	}
 	if len(parts) == 0 {
 		return "nothing"
 	}
@@ -260,29 +280,60 @@ func lastLogin(t *time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// findUser resolves an email or a numeric id.
-func findUser(ctx context.Context, st *store.SQLite, ref string) (store.User, error) {
-	u, err := st.UserByEmail(ctx, ref)
-	if errors.Is(err, store.ErrNotFound) {
-		if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
-			u, err = st.UserByID(ctx, id)
+// findUser resolves a numeric id, or an e-mail address in any case: support
+// types addresses as users say them. Addresses that differ only in case
+// (the original allows them) are listed, and on a terminal support picks
+// one by id; elsewhere the command stops.
+func findUser(ctx context.Context, d Deps, st *store.SQLite, ref string) (store.User, error) {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		u, err := st.UserByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return u, errNoUser{fmt.Errorf("no user with id %d", id)}
+		}
+		return u, err
+	}
+	users, err := st.UsersByEmailFold(ctx, ref)
+	switch {
+	case err != nil:
+		return store.User{}, err
+	case len(users) == 0:
+		return store.User{}, errNoUser{fmt.Errorf("no user %q (try 'vsauth admin list')", ref)}
+	case len(users) == 1:
+		return users[0], nil
+	}
+	var list strings.Builder
+	for _, u := range users {
+		fmt.Fprintf(&list, "  %d  %s\n", u.ID, u.Email)
+	}
+	what := fmt.Sprintf("%d accounts match %s when case is ignored:\n%s", len(users), ref, list.String())
+	if !d.IO.InTTY {
+		return store.User{}, usageErrorf("%sname one by its id; nothing changed", what)
+	}
+	fmt.Fprint(d.IO.ErrOut, what)
+	answer, err := promptLine(d.IO, "Account id: ")
+	if err != nil {
+		return store.User{}, err
+	}
+	for _, u := range users {
+		if strconv.FormatInt(u.ID, 10) == answer {
+			return u, nil
 		}
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		return u, fmt.Errorf("no user %q (emails match exactly; try 'vsauth admin list')", ref)
-	}
-	return u, err
+	return store.User{}, fmt.Errorf("%q is not one of the ids listed; nothing changed", answer)
 }
 
-// withUser opens the database at db (the server's default when empty) and
-// runs do on the user named by ref, an email or a numeric id.
-func withUser(ctx context.Context, d Deps, db, ref string, do func(st *store.SQLite, u store.User) error) error {
-	st, _, err := openDB(ctx, db, d.Getenv, dbMustExist)
+// errNoUser is findUser's answer when no account matches.
+type errNoUser struct{ error }
+
+// withUser opens the server's database and runs do on the user named by
+// ref, an email or a numeric id.
+func withUser(ctx context.Context, d Deps, o *adminOptions, ref string, do func(st *store.SQLite, u store.User) error) error {
+	st, _, err := openDB(ctx, o.settings.db(), d.Getenv, dbMustExist)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	u, err := findUser(ctx, st, ref)
+	u, err := findUser(ctx, d, st, ref)
 	if err != nil {
 		return err
 	}
@@ -301,110 +352,200 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 // accountSummary is what support sees of an account: never a hash, secret,
 // key or code.
 type accountSummary struct {
-	ID             int64      `json:"id"`
-	Email          string     `json:"email"`
-	Active         bool       `json:"active"`
-	Admin          bool       `json:"admin"`
-	DateJoined     time.Time  `json:"date_joined"`
-	LastLogin      *time.Time `json:"last_login"`
-	TwoStep        string     `json:"two_step"` // off, pending, totp
-	EmergencyCodes int        `json:"emergency_codes"`
-	FailedLogins   int        `json:"failed_logins"`
+	ID         int64      `json:"id"`
+	Email      string     `json:"email"`
+	Active     bool       `json:"active"`
+	Admin      bool       `json:"admin"`
+	DateJoined time.Time  `json:"date_joined"`
+	LastLogin  *time.Time `json:"last_login"`
+	// TwoStep is off, pending (a TOTP device not confirmed yet), totp or
+	// codes only (emergency codes and no TOTP device).
+	TwoStep        string `json:"two_step"`
+	EmergencyCodes int    `json:"emergency_codes"`
+	FailedLogins   int    `json:"failed_logins"`
+	// LockedUntil is when failed logins stop locking the account (hardened
+	// profile); nil when they do not.
+	LockedUntil    *time.Time `json:"locked_until"`
 	FailedCodes    int        `json:"failed_codes"`
 	HashIterations string     `json:"hash_iterations"`
 }
 
-func summarizeAccount(ctx context.Context, st *store.SQLite, u store.User) (accountSummary, error) {
-	a := accountSummary{ID: u.ID, Email: u.Email, Active: u.IsActive, Admin: u.IsAdmin, DateJoined: u.DateJoined, LastLogin: u.LastLogin, TwoStep: "off"}
-	if parts := strings.SplitN(u.Password, "$", 4); len(parts) == 4 {
+// loginLock is the server's rule for failed logins: its throttle factor
+// (1) and --login-lock-max.
+func (o *adminOptions) loginLock() (otp.ThrottlePolicy, error) {
+	lockMax, err := o.settings.loginLockMax()
+	return otp.ThrottlePolicy{Factor: 1, Max: lockMax}, err
+}
+
+// account reads one account and summarizes it as of now.
+func (o *adminOptions) account(ctx context.Context, st *store.SQLite, id int64) (accountSummary, error) {
+	lock, err := o.loginLock()
+	if err != nil {
+		return accountSummary{}, err
+	}
+	as, err := st.Accounts(ctx, store.AccountFilter{UserID: id})
+	if err != nil {
+		return accountSummary{}, err
+	}
+	if len(as) == 0 {
+		return accountSummary{}, fmt.Errorf("user %d was deleted meanwhile", id)
+	}
+	return summarizeAccount(as[0], lock, o.now()), nil
+}
+
+func summarizeAccount(acc store.Account, lock otp.ThrottlePolicy, now time.Time) accountSummary {
+	a := accountSummary{ID: acc.ID, Email: acc.Email, Active: acc.IsActive, Admin: acc.IsAdmin, DateJoined: acc.DateJoined, LastLogin: acc.LastLogin,
+		TwoStep: "off", EmergencyCodes: acc.Codes, FailedLogins: acc.LoginFailure.FailureCount}
+	if parts := strings.SplitN(acc.Password, "$", 4); len(parts) == 4 {
 		a.HashIterations = parts[0] + " " + parts[1]
 	} else {
 		a.HashIterations = "unusable"
 	}
-	dev, err := st.FirstTOTPDevice(ctx, u.ID)
 	switch {
-	case err == nil:
+	case acc.TOTP != nil && acc.TOTP.Confirmed:
+		a.TwoStep = "totp"
+	case acc.TOTP != nil:
 		a.TwoStep = "pending"
-		if dev.Confirmed {
-			a.TwoStep = "totp"
-		}
-		a.FailedCodes = dev.Throttle.FailureCount
-	case !errors.Is(err, store.ErrNotFound):
-		return a, err
+	case acc.Static != nil && acc.Static.Confirmed:
+		a.TwoStep = "codes only"
 	}
-	sd, err := st.FirstStaticDevice(ctx, u.ID)
-	switch {
-	case err == nil:
-		codes, err := st.StaticTokens(ctx, sd.ID)
-		if err != nil {
-			return a, err
-		}
-		a.EmergencyCodes = len(codes)
-		a.FailedCodes += sd.Throttle.FailureCount
-		if a.TwoStep == "off" && sd.Confirmed {
-			a.TwoStep = "codes only"
-		}
-	case !errors.Is(err, store.ErrNotFound):
-		return a, err
+	if acc.TOTP != nil {
+		a.FailedCodes += acc.TOTP.Throttle.FailureCount
 	}
-	th, err := st.LoginThrottle(ctx, u.ID)
-	if err != nil {
-		return a, err
+	if acc.Static != nil {
+		a.FailedCodes += acc.Static.Throttle.FailureCount
 	}
-	a.FailedLogins = th.FailureCount
-	return a, nil
+	if ok, until := lock.Allows(acc.LoginFailure, now); !ok {
+		until = until.UTC()
+		a.LockedUntil = &until
+	}
+	return a
 }
 
-func newCmdAdminList(d Deps, db func() string) *cobra.Command {
-	var asJSON bool
+func lockedUntil(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// twoStepFilters are the values of admin list --two-step.
+var twoStepFilters = map[string]string{"on": store.TwoStepOn, "off": store.TwoStepOff, "pending": store.TwoStepPending}
+
+func newCmdAdminList(d Deps, o *adminOptions) *cobra.Command {
+	var (
+		asJSON, locked bool
+		twoStep        string
+		limit          int
+		after          int64
+	)
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List accounts with their two-step state",
-		Args:  cobra.NoArgs,
+		Short: "List accounts with their two-step state, failed logins and lock",
+		Long: `List accounts, ordered by id, with their two-step state:
+
+  off         no second step: the password alone logs in
+  pending     a TOTP device was created but not confirmed yet
+  totp        a confirmed TOTP device: login asks for a code
+  codes only  emergency codes and no TOTP device: login asks for a code
+
+--two-step on keeps totp and codes only; off and pending keep their own.
+--locked keeps the accounts that failed logins lock now (hardened profile),
+until LOCKED UNTIL, computed with the server's --login-lock-max.
+--limit pages through a large table: the next page is --after the last id.`,
+		Example: `  vsauth admin list --locked
+  vsauth admin list --two-step pending --json
+  vsauth admin list --limit 100 --after 4200`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
-			st, _, err := openDB(ctx, db(), d.Getenv, dbMustExist)
+			f := store.AccountFilter{AfterID: after}
+			if twoStep != "" {
+				var ok bool
+				if f.TwoStep, ok = twoStepFilters[twoStep]; !ok {
+					return usageErrorf("--two-step must be on, off or pending, not %q", twoStep)
+				}
+			}
+			if limit < 0 || after < 0 {
+				return usageErrorf("--limit and --after must not be negative")
+			}
+			lock, err := o.loginLock()
+			if err != nil {
+				return err
+			}
+			now := o.now()
+			if locked {
+				// Only a failure within the cap can lock; the rule then
+				// decides exactly, and the few candidates are paged here.
+				f.FailedLoginSince = now.Add(-lock.Max)
+			} else if limit > 0 {
+				f.Limit = limit + 1 // one more tells whether there is a next page
+			}
+			st, _, err := openDB(ctx, o.settings.db(), d.Getenv, dbMustExist)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			users, err := st.ListUsers(ctx)
+			accounts, err := st.Accounts(ctx, f)
 			if err != nil {
 				return err
 			}
-			out := make([]accountSummary, 0, len(users))
-			for _, u := range users {
-				a, err := summarizeAccount(ctx, st, u)
-				if err != nil {
-					return err
+			out := make([]accountSummary, 0, len(accounts))
+			for _, acc := range accounts {
+				if a := summarizeAccount(acc, lock, now); !locked || a.LockedUntil != nil {
+					out = append(out, a)
 				}
-				out = append(out, a)
 			}
-			if asJSON {
-				return writeJSON(d.IO.Out, out)
+			more := limit > 0 && len(out) > limit
+			if more {
+				out = out[:limit]
 			}
-			tw := tabwriter.NewWriter(d.IO.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tEMAIL\tACTIVE\tTWO-STEP\tCODES\tFAILED LOGINS")
-			for _, a := range out {
-				fmt.Fprintf(tw, "%d\t%s\t%t\t%s\t%d\t%d\n", a.ID, a.Email, a.Active, a.TwoStep, a.EmergencyCodes, a.FailedLogins)
+			if err := writeAccounts(d.IO, out, asJSON); err != nil {
+				return err
 			}
-			return tw.Flush()
+			if more {
+				fmt.Fprintf(d.IO.ErrOut, "more accounts: add --after %d for the next page\n", out[len(out)-1].ID)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&twoStep, "two-step", "", "only accounts whose two-step login is on (totp, codes only), off or pending")
+	cmd.Flags().BoolVar(&locked, "locked", false, "only accounts that failed logins lock now")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many accounts (0: all)")
+	cmd.Flags().Int64Var(&after, "after", 0, "only accounts with a higher id (the next page)")
 	return cmd
 }
 
-func newCmdAdminShow(d Deps, db func() string) *cobra.Command {
+func writeAccounts(io IOStreams, out []accountSummary, asJSON bool) error {
+	if asJSON {
+		return writeJSON(io.Out, out)
+	}
+	if len(out) == 0 {
+		_, err := fmt.Fprintln(io.ErrOut, "no accounts")
+		return err
+	}
+	tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tEMAIL\tACTIVE\tTWO-STEP\tCODES\tFAILED LOGINS\tLOCKED UNTIL\tLAST LOGIN")
+	for _, a := range out {
+		fmt.Fprintf(tw, "%d\t%s\t%t\t%s\t%d\t%d\t%s\t%s\n", a.ID, a.Email, a.Active, a.TwoStep, a.EmergencyCodes, a.FailedLogins, lockedUntil(a.LockedUntil), lastLogin(a.LastLogin))
+	}
+	return tw.Flush()
+}
+
+func newCmdAdminShow(d Deps, o *adminOptions) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show EMAIL|ID",
 		Short: "Show one account (no secrets)",
-		Args:  exactArgs(1, "a user's email or id"),
+		Long: `Show one account: its state, until when failed logins lock it (hardened
+profile; computed with the server's --login-lock-max), its last login and
+the newest support actions on it. Never a hash, key, secret or code.`,
+		Args: exactArgs(1, "a user's email or id"),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
-			return withUser(ctx, d, db(), args[0], func(st *store.SQLite, u store.User) error {
-				a, err := summarizeAccount(ctx, st, u)
+			return withUser(ctx, d, o, args[0], func(st *store.SQLite, u store.User) error {
+				a, err := o.account(ctx, st, u.ID)
 				if err != nil {
 					return err
 				}
@@ -418,8 +559,12 @@ func newCmdAdminShow(d Deps, db func() string) *cobra.Command {
 						RecentAudit []store.AuditEntry `json:"recent_audit"`
 					}{a, append([]store.AuditEntry{}, recent...)})
 				}
-				fmt.Fprintf(d.IO.Out, "ID:              %d\nEmail:           %s\nActive:          %t\nAdmin:           %t\nJoined:          %s\nLast login:      %s\nTwo-step:        %s\nEmergency codes: %d left\nFailed logins:   %d\nFailed codes:    %d\nPassword hash:   %s\n",
-					a.ID, a.Email, a.Active, a.Admin, a.DateJoined.UTC().Format(time.RFC3339), lastLogin(a.LastLogin), a.TwoStep, a.EmergencyCodes, a.FailedLogins, a.FailedCodes, a.HashIterations)
+				locked := "not locked"
+				if a.LockedUntil != nil {
+					locked = lockedUntil(a.LockedUntil)
+				}
+				fmt.Fprintf(d.IO.Out, "ID:              %d\nEmail:           %s\nActive:          %t\nAdmin:           %t\nJoined:          %s\nLast login:      %s\nTwo-step:        %s\nEmergency codes: %d left\nFailed logins:   %d\nLocked until:    %s\nFailed codes:    %d\nPassword hash:   %s\n",
+					a.ID, a.Email, a.Active, a.Admin, a.DateJoined.UTC().Format(time.RFC3339), lastLogin(a.LastLogin), a.TwoStep, a.EmergencyCodes, a.FailedLogins, locked, a.FailedCodes, a.HashIterations)
 				if len(recent) == 0 {
 					fmt.Fprintln(d.IO.Out, "Support actions: none")
 					return nil
@@ -455,7 +600,7 @@ of the user ends, and password-reset links already sent stop working.`,
 		Args: exactArgs(1, "a user's email or id"),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
-			return withUser(ctx, d, o.db, args[0], func(st *store.SQLite, u store.User) error {
+			return withUser(ctx, d, o, args[0], func(st *store.SQLite, u store.User) error {
 				if fromStdin && !f.yes && !f.dryRun {
 					// Standard input carries the password: it cannot answer a question too.
 					return usageErrorf("set-password --password-stdin needs --yes (and --reason); nothing changed")
@@ -487,7 +632,7 @@ of the user ends, and password-reset links already sent stop working.`,
 	return cmd
 }
 
-func newCmdAdminAudit(d Deps, db func() string) *cobra.Command {
+func newCmdAdminAudit(d Deps, o *adminOptions) *cobra.Command {
 	var (
 		asJSON bool
 		since  string
@@ -514,17 +659,18 @@ under the e-mail it had.`,
 				}
 				f.Since = t
 			}
-			st, _, err := openDB(ctx, db(), d.Getenv, dbMustExist)
+			st, _, err := openDB(ctx, o.settings.db(), d.Getenv, dbMustExist)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			if len(args) == 1 {
-				u, err := findUser(ctx, st, args[0])
+				u, err := findUser(ctx, d, st, args[0])
+				var none errNoUser
 				switch {
 				case err == nil:
 					f.UserID = u.ID
-				case strings.Contains(args[0], "@"):
+				case errors.As(err, &none) && strings.Contains(args[0], "@"):
 					f.Email = args[0] // perhaps a deleted account
 				default:
 					return err

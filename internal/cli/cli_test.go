@@ -118,7 +118,7 @@ func TestServerMailAndAdmin(t *testing.T) {
 	}
 
 	code, out, _ = run(t, "", nil, "admin", "list", "--db", db)
-	want := "ID  EMAIL              ACTIVE  TWO-STEP  CODES  FAILED LOGINS\n1   alice@example.com  true    off       0      0\n"
+	want := "ID  EMAIL              ACTIVE  TWO-STEP  CODES  FAILED LOGINS  LOCKED UNTIL  LAST LOGIN\n1   alice@example.com  true    off       0      0              -             never\n"
 	if code != 0 || out != want {
 		t.Fatalf("admin list: %d\n%s\nwant\n%s", code, out, want)
 	}

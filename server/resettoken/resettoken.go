@@ -85,6 +85,29 @@ func (g Generator) Check(token string, pk int64, passwordHash string, lastLogin 
 	return daysSince2001(now)-ts <= timeoutDays
 }
 
+// Lifetime reads the day token was made (midnight UTC) and the moment it
+// stops being valid by age: the start of the fourth day after, as Check
+// counts. It says nothing of whether the token matches an account: Check
+// on the day it was made tells that. ok is false when token has no
+// timestamp Check could accept.
+func Lifetime(token string) (made, expires time.Time, ok bool) {
+	tsB36, _, found := strings.Cut(token, "-")
+	if !found || utf8.RuneCountInString(tsB36) > maxTimestampLen {
+		return time.Time{}, time.Time{}, false
+	}
+	ts, ok := pyconv.ParseInt64(tsB36, 36)
+	if !ok || ts < 0 || ts > maxDays {
+		return time.Time{}, time.Time{}, false
+	}
+	made = epoch.AddDate(0, 0, int(ts))
+	return made, made.AddDate(0, 0, timeoutDays+1), true
+}
+
+// maxDays keeps Lifetime's dates within time.Time's range (year 9999).
+const maxDays = 3_000_000
+
+var epoch = time.Date(2001, time.January, 1, 0, 0, 0, 0, time.UTC)
+
 func (g Generator) tokenWithTimestamp(pk int64, passwordHash string, lastLogin *time.Time, ts int64) string {
 	// Django's salted_hmac: the HMAC key is SHA1(key_salt + secret).
 	key := sha1.Sum([]byte(keySalt + g.SecretKey))
@@ -111,6 +134,5 @@ func (g Generator) tokenWithTimestamp(pk int64, passwordHash string, lastLogin *
 func daysSince2001(now time.Time) int64 {
 	y, m, d := now.UTC().Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	epoch := time.Date(2001, time.January, 1, 0, 0, 0, 0, time.UTC)
 	return int64(today.Sub(epoch) / (24 * time.Hour))
 }

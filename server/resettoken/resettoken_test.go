@@ -147,3 +147,23 @@ func TestTimestampEncoding(t *testing.T) {
 		t.Errorf("token %q: want prefix 7ar- and 20 hash characters", tok)
 	}
 }
+
+// A token made on a day checks through the third day after; Lifetime says
+// when that ends, and refuses what Check cannot read.
+func TestLifetime(t *testing.T) {
+	g := Generator{SecretKey: "k"}
+	madeAt := time.Date(2026, 11, 25, 23, 59, 0, 0, time.UTC)
+	token := g.Make(7, "hash", nil, madeAt)
+	made, expires, ok := Lifetime(token)
+	if !ok || !made.Equal(time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)) || !expires.Equal(time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("Lifetime(%q) = %v, %v, %v", token, made, expires, ok)
+	}
+	if !g.Check(token, 7, "hash", nil, expires.Add(-time.Nanosecond)) || g.Check(token, 7, "hash", nil, expires) {
+		t.Errorf("Check disagrees with expiry %v", expires)
+	}
+	for _, bad := range []string{"", "nodash", "-abc", "zzzzzzzzzzzzzz-0123456789abcdef0123", "zzzzzzzzzzzz-0123456789abcdef0123"} {
+		if _, _, ok := Lifetime(bad); ok {
+			t.Errorf("Lifetime(%q) ok", bad)
+		}
+	}
+}

@@ -16,6 +16,9 @@ const (
 	ActionClearThrottle  = "clear-throttle"
 	ActionRevokeSessions = "revoke-sessions"
 	ActionSetPassword    = "set-password"
+	// ActionResendMail queues a copy of an outbox message (Notice) again:
+	// a support action on the account the message is about.
+	ActionResendMail = "resend-mail"
 )
 
 // ErrChanged is returned by Administer when the account changed between the
@@ -40,12 +43,15 @@ type AdminRequest struct {
 
 	// Notice, when set, is queued in the outbox with the change.
 	Notice *Mail
+	// ResendOf is the outbox id of the message Notice copies (resend-mail).
+	ResendOf int64
 	// DryRun computes what would change, then rolls everything back.
 	DryRun bool
 }
 
 // AuditEntry is one row of vsauth_audit: who did what to which account, why,
-// and what changed, as counts. It never holds a secret.
+// and what changed, as counts (resend-mail: the outbox ids of the original
+// and of its copy). It never holds a secret.
 type AuditEntry struct {
 	ID      int64          `json:"id"`
 	At      time.Time      `json:"at"`
@@ -84,10 +90,16 @@ func (s *DB) Administer(ctx context.Context, req AdminRequest) (AuditEntry, erro
 			return err
 		}
 		if req.Notice != nil {
-			if _, err := insertMail(ctx, tx, *req.Notice); err != nil {
+			id, err := insertMail(ctx, tx, *req.Notice)
+			if err != nil {
 				return fmt.Errorf("queue notice: %w", err)
 			}
-			e.Changes["notice_queued"] = 1
+			if req.Action == ActionResendMail {
+				// Ids, not counts: which message went out again, as which.
+				e.Changes["resent_mail"], e.Changes["new_mail"] = int(req.ResendOf), int(id)
+			} else {
+				e.Changes["notice_queued"] = 1
+			}
 		}
 		changes, err := json.Marshal(e.Changes)
 		if err != nil {
@@ -175,6 +187,11 @@ func applyAdmin(ctx context.Context, tx *sql.Tx, req AdminRequest, secret string
 		)
 	case ActionRevokeSessions:
 		return revoke()
+	case ActionResendMail:
+		if req.Notice == nil || req.ResendOf < 1 {
+			return errors.New("resend-mail needs the copy and the id of the original")
+		}
+		return nil
 	case ActionSetPassword:
 		if req.NewHash == "" || req.ExpectHash == "" {
 			return errors.New("set-password needs the new and the expected hash")

@@ -149,6 +149,7 @@ func testAdministerRefusals(t *testing.T, b backend) {
 		{"no secret", AdminRequest{Action: ActionRevokeSessions, UserID: 1}, "store: revoke-sessions of user 1: a new jwt secret is required", nil},
 		{"bad secret", AdminRequest{Action: ActionResetTwoStep, UserID: 1, NewJWTSecret: "nope"}, "store: reset-two-step of user 1: jwt secret: not a UUID", nil},
 		{"unknown action", AdminRequest{Action: "drop-tables", UserID: 1}, `store: drop-tables of user 1: unknown action "drop-tables"`, nil},
+		{"resend of nothing", AdminRequest{Action: ActionResendMail, UserID: 1}, "store: resend-mail of user 1: resend-mail needs the copy and the id of the original", nil},
 	} {
 		req := tt.req
 		req.At, req.Actor = at, "carol"

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -50,6 +51,60 @@ func BenchmarkUsersByEmailFold(b *testing.B) {
 		for b.Loop() {
 			if _, err := s.UserByEmail(ctx, fmt.Sprintf("user%d@example.com", n/2)); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkAccounts is `vsauth admin list` over 100,000 accounts, a tenth
+// with a TOTP device: the one statement of Accounts, a page of it, and the
+// baseline of the command before it (every user, then four look-ups each).
+//
+//	go test -run '^$' -bench Accounts -benchmem ./server/store/
+func BenchmarkAccounts(b *testing.B) {
+	s, _ := openTemp(b)
+	const n = 100_000
+	seedUsers(b, s, n)
+	if _, err := s.db.Exec(`INSERT INTO otp_totp_totpdevice (user_id, name, confirmed, key, step, t0, digits, tolerance, drift, last_t, throttling_failure_count)
+		SELECT id, 'default', 1, '3132333435363738393031323334353637383930', 30, 0, 6, 1, 0, -1, 0 FROM users WHERE id % 10 = 0`); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.Run("one-query", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if as, err := s.Accounts(ctx, AccountFilter{}); err != nil || len(as) != n {
+				b.Fatalf("%d accounts, %v", len(as), err)
+			}
+		}
+	})
+	b.Run("page-of-100", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if as, err := s.Accounts(ctx, AccountFilter{AfterID: n / 2, Limit: 100, TwoStep: TwoStepOn}); err != nil || len(as) != 100 {
+				b.Fatalf("%d accounts, %v", len(as), err)
+			}
+		}
+	})
+	b.Run("baseline-per-account", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			users, err := s.ListUsers(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, u := range users {
+				_, err1 := s.FirstTOTPDevice(ctx, u.ID)
+				sd, err2 := s.FirstStaticDevice(ctx, u.ID)
+				if err2 == nil {
+					_, err2 = s.StaticTokens(ctx, sd.ID)
+				}
+				_, err3 := s.LoginThrottle(ctx, u.ID)
+				for _, err := range []error{err1, err2, err3} {
+					if err != nil && !errors.Is(err, ErrNotFound) {
+						b.Fatal(err)
+					}
+				}
 			}
 		}
 	})
