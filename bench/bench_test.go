@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/virtualspaces/vsauth/internal/totp"
 	"github.com/virtualspaces/vsauth/server/password"
@@ -87,24 +91,119 @@ func TestLogValue(t *testing.T) {
 	}
 }
 
-// TestSeedSQLite seeds a few accounts and reads them back through the store:
-// the SQL expressions must give what the Go functions (used to mint tokens,
-// make codes and pick reset addresses) expect.
+// The seeding tests seed a few accounts and read them back through the
+// store: the rows must give what the Go functions (used to mint tokens, make
+// codes and pick reset addresses) expect.
+
+const seedTestPassword = "seed-Pass-1234"
+
+// seedTestPlan's batch, smaller than the population, exercises several
+// SQLite transactions.
+func seedTestPlan() seedPlan {
+	return seedPlan{Accounts: 25, TOTP: 12, PasswordHash: password.Encode(seedTestPassword, "saltsaltsalt", 2),
+		Joined: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Batch: 10}
+}
+
 func TestSeedSQLite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "seed.db")
-	const pw = "seed-Pass-1234"
-	hash := password.Encode(pw, "saltsaltsalt", 2)
-	joined := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	// A batch smaller than the population exercises several transactions.
-	if err := seedSQLite(ctx, path, seedPlan{Accounts: 25, TOTP: 12, PasswordHash: hash, Joined: joined, Batch: 10}); err != nil {
+	if err := seedSQLite(ctx, path, seedTestPlan()); err != nil {
 		t.Fatal(err)
 	}
 	st, err := store.OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkSeeded(t, st, path, false)
+	st.Close()
+	// The server's first sign-up gets the next id.
+	if u := createAfterSeed(t, path); u.ID != 26 {
+		t.Errorf("first sign-up after seeding got id %d, want 26", u.ID)
+	}
+}
+
+// TestSeedPostgres seeds a database of its own, as the tool does, and drops
+// it.
+func TestSeedPostgres(t *testing.T) {
+	base := os.Getenv("VSAUTH_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("set VSAUTH_TEST_POSTGRES, or run under scripts/with-postgres.sh")
+	}
+	ctx := context.Background()
+	bdb, err := createBenchDatabase(ctx, base, fmt.Sprintf("test_%d", os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := false
+	t.Cleanup(func() {
+		if !dropped {
+			bdb.drop()
+		}
+	})
+	if err := seedPostgres(ctx, bdb.URL, seedTestPlan()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenPostgres(ctx, bdb.URL, store.PostgresOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSeeded(t, st, bdb.URL, true)
+	st.Close()
+	if u := createAfterSeed(t, bdb.URL); u.ID != 26 {
+		t.Errorf("first sign-up after seeding got id %d, want 26", u.ID)
+	}
+	// ANALYZE ran: the planner knows the population.
+	conn, err := pgx.Connect(ctx, bdb.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tuples float64
+	err = conn.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass`).Scan(&tuples)
+	conn.Close(ctx)
+	if err != nil || tuples != 25 {
+		t.Errorf("users.reltuples = %v, %v; want 25 (ANALYZE after seeding)", tuples, err)
+	}
+	dropped = true
+	if err := bdb.drop(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err = pgx.Connect(ctx, bdb.URL)
+	if err == nil {
+		conn.Close(ctx)
+		t.Error("the bench database is still there after drop")
+	}
+}
+
+// createAfterSeed creates one account through the store on the seeded
+// database db, as the server's sign-up does.
+func createAfterSeed(t *testing.T, db string) store.User {
+	t.Helper()
+	ctx := context.Background()
+	var st *store.DB
+	var err error
+	if store.IsPostgresURL(db) {
+		st, err = store.OpenPostgres(ctx, db, store.PostgresOptions{})
+	} else {
+		st, err = store.OpenSQLite(ctx, db)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer st.Close()
+	u, err := st.CreateUser(ctx, store.User{Password: "!", Email: "after-seed@example.com", IsActive: true,
+		JWTSecret: "23823473-72be-4f0e-aad9-2059bca32fde", DateJoined: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// checkSeeded reads seedTestPlan's population back through st (on db).
+// unicodeFold: the store's reset lookup folds Ü as PostgreSQL's UPPER does.
+func checkSeeded(t *testing.T, st *store.DB, db string, unicodeFold bool) {
+	t.Helper()
+	ctx := context.Background()
+	plan := seedTestPlan()
 	users, err := st.ListUsers(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -114,18 +213,18 @@ func TestSeedSQLite(t *testing.T) {
 	}
 	for _, u := range users {
 		n := u.ID
-		if u.Email != seedEmail(n) || u.JWTSecret != seedSecret(n) || !u.IsActive || u.IsAdmin || u.IsSuperuser || !u.DateJoined.Equal(joined) {
+		if u.Email != seedEmail(n) || u.JWTSecret != seedSecret(n) || !u.IsActive || u.IsAdmin || u.IsSuperuser || u.LastLogin != nil || !u.DateJoined.Equal(plan.Joined) {
 			t.Errorf("user %d = %+v, want email %q, secret %q", n, u, seedEmail(n), seedSecret(n))
 		}
-		if ok, _ := (password.Hasher{Iterations: 2}).Check(pw, u.Password); !ok {
+		if ok, _ := (password.Hasher{Iterations: 2}).Check(seedTestPassword, u.Password); !ok {
 			t.Errorf("user %d: the password does not check", n)
 		}
-		if p, err := st.Profile(ctx, n); err != nil || p == nil {
-			t.Errorf("user %d: profile %v, %v", n, p, err)
+		if p, err := st.Profile(ctx, n); err != nil || p == nil || p.DisplayName != nil || p.About != nil || p.ProfileImage == nil || *p.ProfileImage != "" {
+			t.Errorf("user %d: profile %+v, %v", n, p, err)
 		}
 		dev, err := st.FirstTOTPDevice(ctx, n)
 		switch {
-		case n <= 12 && (err != nil || dev.Key != seedKey(n) || !dev.Confirmed || dev.Step != 30 || dev.Digits != 6 || dev.Tolerance != 1 || dev.LastT != -1):
+		case n <= 12 && (err != nil || dev.Key != seedKey(n) || !dev.Confirmed || dev.Step != 30 || dev.Digits != 6 || dev.Tolerance != 1 || dev.LastT != -1 || dev.Drift != 0 || dev.T0 != 0):
 			t.Errorf("user %d: device %+v, %v; want confirmed key %s", n, dev, err, seedKey(n))
 		case n > 12 && !errors.Is(err, store.ErrNotFound):
 			t.Errorf("user %d: device %+v, %v; want none", n, dev, err)
@@ -134,19 +233,20 @@ func TestSeedSQLite(t *testing.T) {
 	// The reset addresses the tool sends: known ones reach exactly their
 	// account under the server's fold, near misses reach none.
 	for i := range uint64(30) {
-		got, err := st.UsersByEmailFold(ctx, knownResetAddress(25, nil)(i))
-		if err != nil || len(got) != 1 {
-			t.Errorf("known address %d (%q): %d users, %v", i, knownResetAddress(25, nil)(i), len(got), err)
+		addr := knownResetAddress(25, nil)(i)
+		got, err := st.UsersByEmailFold(ctx, addr)
+		if err != nil || len(got) != 1 || !strings.EqualFold(got[0].Email, addr) {
+			t.Errorf("known address %d (%q): %v, %v", i, addr, got, err)
 		}
-		addr := unknownResetAddress(25)(i)
+		addr = unknownResetAddress(25, unicodeFold)(i)
 		if got, err := st.UsersByEmailFold(ctx, addr); err != nil || len(got) != 0 {
 			t.Errorf("unknown address %q: %d users, %v", addr, len(got), err)
 		}
 	}
-	if a := unknownResetAddress(25)(1); !strings.Contains(a, "BÜCHER") {
-		t.Errorf("unknown address 1 = %q, want a near miss with Ü", a)
+	if a := unknownResetAddress(25, unicodeFold)(1); !strings.Contains(a, "CHER.EXAMPLE") || !strings.HasPrefix(a, "USER") {
+		t.Errorf("unknown address 1 = %q, want a near miss of a seeded Bücher address", a)
 	}
-	n, err := countOutbox(ctx, path)
+	n, err := countOutbox(ctx, db)
 	if err != nil || n != 0 {
 		t.Errorf("outbox: %d, %v", n, err)
 	}

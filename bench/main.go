@@ -52,6 +52,7 @@ type config struct {
 	Run        *regexp.Regexp
 	PprofDir   string
 	Postgres   string
+	Stores     map[string]bool
 }
 
 func main() {
@@ -66,6 +67,7 @@ func main() {
 	flag.DurationVar(&cfg.Ceiling, "ceiling", 3*time.Second, "how long to measure the PBKDF2 ceiling")
 	flag.StringVar(&cfg.Vsauth, "vsauth", "", "a vsauth binary to run (default: built from this module)")
 	flag.StringVar(&run, "run", "", "only the rows whose key matches this regexp (keys: "+strings.Join(rowKeys, ", ")+"); intro always runs")
+	stores := flag.String("store", "sqlite,postgres", "the stores to measure, comma-separated (postgres only with VSAUTH_TEST_POSTGRES set)")
 	flag.StringVar(&cfg.PprofDir, "pprof", "", "write CPU and allocation profiles of the server during the user view row into this directory, and add allocations per request")
 	flag.Parse()
 	if flag.NArg() > 0 || cfg.Duration <= 0 || cfg.Workers < 1 || cfg.Rate < 0 || cfg.Accounts < 0 || cfg.TOTPPool < 0 || cfg.Iterations < 1 {
@@ -76,6 +78,14 @@ func main() {
 	if cfg.Run, err = regexp.Compile(run); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: -run:", err)
 		os.Exit(2)
+	}
+	cfg.Stores = map[string]bool{}
+	for _, name := range strings.Split(*stores, ",") {
+		if name != "sqlite" && name != "postgres" {
+			fmt.Fprintf(os.Stderr, "bench: -store: %q is neither sqlite nor postgres\n", name)
+			os.Exit(2)
+		}
+		cfg.Stores[name] = true
 	}
 	cfg.Postgres = os.Getenv("VSAUTH_TEST_POSTGRES")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -109,27 +119,54 @@ func runBench(ctx context.Context, cfg config, out, logw io.Writer) error {
 	}
 	fmt.Fprintf(out, "Machine: %d cores (%s), %s, %s/%s, load average %s before the run. Each row: %s, %d workers (login and sign-up: %d); vegeta runs on the same cores.\n\n",
 		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadAverage(), cfg.Duration, cfg.Workers, min(cfg.Workers, 4*runtime.NumCPU()))
-	dbPath := filepath.Join(tmp, "vsauth.db")
 	pool := min(cfg.TOTPPool, cfg.Accounts)
-	start := time.Now()
-	logf("seeding %d accounts (%d with a TOTP device) into %s…", cfg.Accounts, pool, dbPath)
-	hash := password.Encode(benchPassword, "benchseed123", cfg.Iterations)
-	if err := seedSQLite(ctx, dbPath, seedPlan{Accounts: cfg.Accounts, TOTP: pool, PasswordHash: hash, Joined: time.Now()}); err != nil {
-		return err
+	plan := seedPlan{Accounts: cfg.Accounts, TOTP: pool, PasswordHash: password.Encode(benchPassword, "benchseed123", cfg.Iterations), Joined: time.Now()}
+	if cfg.Stores["sqlite"] {
+		dbPath := filepath.Join(tmp, "vsauth.db")
+		start := time.Now()
+		logf("seeding %d accounts (%d with a TOTP device) into %s…", cfg.Accounts, pool, dbPath)
+		if err := seedSQLite(ctx, dbPath, plan); err != nil {
+			return err
+		}
+		err = benchStore(ctx, cfg, out, logf, storeRun{
+			Name: "SQLite", Bin: bin, DB: dbPath, Accounts: cfg.Accounts, TOTPPool: pool,
+			Note: fmt.Sprintf("%d seeded accounts (%s to seed)", cfg.Accounts, time.Since(start).Round(100*time.Millisecond)),
+		})
+		if err != nil {
+			return err
+		}
 	}
-	seeded := time.Since(start)
-	err = benchStore(ctx, cfg, out, logf, storeRun{
-		Name: "SQLite", Bin: bin, DB: dbPath, Accounts: cfg.Accounts, TOTPPool: pool,
-		Note: fmt.Sprintf("%d seeded accounts (%s to seed)", cfg.Accounts, seeded.Round(100*time.Millisecond)),
-	})
+	if !cfg.Stores["postgres"] {
+		return nil
+	}
+	if cfg.Postgres == "" {
+		fmt.Fprintf(out, "PostgreSQL: skipped, VSAUTH_TEST_POSTGRES is not set (scripts/with-postgres.sh sets it).\n\n")
+		return nil
+	}
+	return benchPostgres(ctx, cfg, out, logf, bin, plan)
+}
+
+// benchPostgres seeds a database of its own on VSAUTH_TEST_POSTGRES's
+// server, measures a server on it and drops it.
+func benchPostgres(ctx context.Context, cfg config, out io.Writer, logf func(string, ...any), bin string, plan seedPlan) (err error) {
+	bdb, err := createBenchDatabase(ctx, cfg.Postgres, fmt.Sprintf("%d_%x", os.Getpid(), time.Now().UnixNano()&0xffffff))
 	if err != nil {
 		return err
 	}
-	if cfg.Postgres == "" {
-		return nil
+	defer func() {
+		if derr := bdb.drop(); derr != nil && err == nil {
+			err = derr
+		}
+	}()
+	start := time.Now()
+	logf("seeding %d accounts (%d with a TOTP device) into %s…", plan.Accounts, plan.TOTP, redactURL(bdb.URL))
+	if err := seedPostgres(ctx, bdb.URL, plan); err != nil {
+		return err
 	}
-	err = benchStore(ctx, cfg, out, logf, storeRun{Name: "PostgreSQL", Bin: bin, DB: cfg.Postgres,
-		Note: "accounts created through the API only (bulk seeding is SQLite only)"})
+	err = benchStore(ctx, cfg, out, logf, storeRun{
+		Name: "PostgreSQL", Bin: bin, DB: bdb.URL, Accounts: plan.Accounts, TOTPPool: plan.TOTP,
+		Note: fmt.Sprintf("%d seeded accounts (%s to seed with COPY, then ANALYZE)", plan.Accounts, time.Since(start).Round(100*time.Millisecond)),
+	})
 	if errors.Is(err, errSkipped) {
 		return nil
 	}
@@ -213,7 +250,7 @@ func benchStore(ctx context.Context, cfg config, out io.Writer, logf func(string
 		{key: "reset-known", name: "`POST /api/user/password/reset/` known", expect: 204, ratioTo: "intro",
 			targeter: resetTargeter(u, knownResetAddress(sr.Accounts, []string{viewEmail, totpEmail}))},
 		{key: "reset-unknown", name: "`POST /api/user/password/reset/` unknown", expect: 204, ratioTo: "intro",
-			targeter: resetTargeter(u, unknownResetAddress(sr.Accounts))},
+			targeter: resetTargeter(u, unknownResetAddress(sr.Accounts, isPG))},
 		{key: "signup", name: fmt.Sprintf("`POST /api/user/create/` (%d iterations)", cfg.Iterations), expect: 201, ratioTo: "ceiling", workers: pbkdf2Workers,
 			targeter: seqTarget(func(i uint64, t *vegeta.Target) error {
 				t.Method, t.URL, t.Header = "POST", u+"/api/user/create/", jsonHdr
@@ -319,7 +356,7 @@ func benchStore(ctx context.Context, cfg config, out io.Writer, logf func(string
 	} else {
 		fmt.Fprintf(out, "- server memory after the run: VmRSS %s, VmHWM (peak) %s.\n", fmtMiB(mem.RSS), fmtMiB(mem.HWM))
 	}
-	if !isPG && cfg.Run.MatchString("reset-known") {
+	if cfg.Run.MatchString("reset-known") {
 		if n, err := countOutbox(ctx, sr.DB); err != nil {
 			fmt.Fprintf(out, "- reset mails: %v\n", err)
 		} else {
@@ -408,14 +445,21 @@ func knownResetAddress(accounts int64, fallback []string) func(uint64) string {
 }
 
 // unknownResetAddress alternates addresses that are nowhere with near
-// misses: a seeded non-ASCII address with its ü upper-cased, which the
-// original's LIKE does not fold.
-func unknownResetAddress(accounts int64) func(uint64) string {
+// misses of the seeded non-ASCII addresses that the store's fold must not
+// match. SQLite's LIKE folds ASCII only: the address with its ü upper-cased.
+// PostgreSQL's UPPER folds Ü too (unicodeFold), but neither normalizes: the
+// address upper-cased with its ü decomposed (u and U+0308), which reads the
+// same.
+func unknownResetAddress(accounts int64, unicodeFold bool) func(uint64) string {
 	return func(i uint64) string {
 		if i%2 == 1 && accounts >= 3 {
 			n := 3 + 10*int64((i*7919)%uint64(max(accounts/10, 1)))
 			if n <= accounts {
-				return strings.ToUpper(seedEmail(n))
+				e := seedEmail(n)
+				if unicodeFold {
+					e = strings.ReplaceAll(e, "ü", "u\u0308")
+				}
+				return strings.ToUpper(e)
 			}
 		}
 		return fmt.Sprintf("nobody%d@example.com", i)

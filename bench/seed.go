@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/virtualspaces/vsauth/server/store"
 )
 
@@ -113,14 +115,25 @@ type seedStmt struct {
 	args         []any
 }
 
-// countOutbox is the number of queued mails, read after the server stopped.
-func countOutbox(ctx context.Context, path string) (int64, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+// countOutbox is the number of queued mails in the database db (a SQLite
+// path or a postgres:// URL), read after the server stopped.
+func countOutbox(ctx context.Context, db string) (int64, error) {
+	const query = `SELECT count(*) FROM vsauth_mail_outbox`
+	var n int64
+	if store.IsPostgresURL(db) {
+		conn, err := pgx.Connect(ctx, db)
+		if err != nil {
+			return 0, err
+		}
+		defer conn.Close(ctx)
+		err = conn.QueryRow(ctx, query).Scan(&n)
+		return n, err
+	}
+	sdb, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		return 0, err
 	}
-	defer db.Close()
-	var n int64
-	err = db.QueryRowContext(ctx, `SELECT count(*) FROM vsauth_mail_outbox`).Scan(&n)
+	defer sdb.Close()
+	err = sdb.QueryRowContext(ctx, query).Scan(&n)
 	return n, err
 }
