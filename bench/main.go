@@ -1,14 +1,16 @@
 // Command bench measures a vsauth server from outside, as issues 12 and 17
-// ask: it starts `vsauth server` as its own process on 127.0.0.1 (SQLite in a
-// temporary directory; PostgreSQL too when VSAUTH_TEST_POSTGRES is set),
-// seeds it, loads it with vegeta and prints one table: requests per second
-// and latencies per endpoint, as ratios over the intro page measured in the
-// same run (and login and sign-up over the PBKDF2 ceiling of the cores), and
-// the server's memory afterwards.
+// ask: it seeds a database in bulk (SQLite in a temporary directory; with
+// VSAUTH_TEST_POSTGRES set, also a database of its own on that PostgreSQL
+// server, dropped at the end), starts `vsauth server` on it as its own
+// process on 127.0.0.1, loads it with vegeta and prints one table per store:
+// requests per second and latencies per endpoint, as ratios over the intro
+// page measured in the same run (and login and sign-up over the PBKDF2
+// ceiling of the cores), and the server's memory afterwards.
 //
 //	go run ./bench                        # about a minute on 2 cores
 //	go run ./bench -accounts 1000000      # the same table at a million accounts
 //	go run ./bench -run 'intro|view' -pprof /tmp/prof
+//	scripts/with-postgres.sh go run ./bench -store postgres
 //
 // Every request goes to loopback, every row ends after -duration, and the
 // server is stopped at the end, on error and on Ctrl-C (and killed by the

@@ -15,8 +15,10 @@ import (
 // password hash, a jwt_secret and (for n <= totp) a confirmed TOTP device
 // with a key that the tool can compute again, so it can mint first-factor
 // tokens and current codes for thousands of accounts without a login each.
+// seedPostgres streams the rows these Go functions make; seedSQLite computes
+// the same values in SQL, faster than a row at a time through the driver.
 // The SQL expressions below and the Go functions next to them must agree;
-// the test checks them against each other through the store.
+// the tests read both databases back through the store.
 
 // seedSecretPrefix makes the derived secrets and keys look less like counters.
 const seedSecretPrefix = 0x5eed
