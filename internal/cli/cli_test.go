@@ -181,3 +181,18 @@ func TestServerEnvironment(t *testing.T) {
 		t.Fatalf("options = %+v", got)
 	}
 }
+
+// parseServerFlags runs `vsauth server` with env set and args, up to the
+// options it would start with, and returns them instead of starting.
+func parseServerFlags(t *testing.T, env map[string]string, args ...string) (*serverOptions, error) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var got *serverOptions
+	d, _ := newTestDeps("", nil)
+	cmd := newCmdServer(d, func(_ context.Context, o *serverOptions) error { got = o; return nil })
+	cmd.SetArgs(args)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	return got, cmd.Execute()
+}

@@ -47,15 +47,7 @@ func TestParseRateLimit(t *testing.T) {
 func TestServerMailLimitFlags(t *testing.T) {
 	parse := func(env map[string]string, args ...string) (*serverOptions, error) {
 		t.Helper()
-		for k, v := range env {
-			t.Setenv(k, v)
-		}
-		var got *serverOptions
-		d, _ := newTestDeps("", nil)
-		cmd := newCmdServer(d, func(_ context.Context, o *serverOptions) error { got = o; return nil })
-		cmd.SetArgs(args)
-		cmd.SilenceErrors, cmd.SilenceUsage = true, true
-		return got, cmd.Execute()
+		return parseServerFlags(t, env, args...)
 	}
 	o, err := parse(nil)
 	if err != nil || o.ResetMailLimit != 3 || o.ResetMailWindow != time.Hour || o.OutboxRetention != 7*24*time.Hour {

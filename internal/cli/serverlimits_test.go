@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -16,17 +15,7 @@ import (
 )
 
 func TestServerLimitFlags(t *testing.T) {
-	parse := func(t *testing.T, env map[string]string, args ...string) (*serverOptions, error) {
-		for k, v := range env {
-			t.Setenv(k, v)
-		}
-		var got *serverOptions
-		d, _ := newTestDeps("", nil)
-		cmd := newCmdServer(d, func(_ context.Context, o *serverOptions) error { got = o; return nil })
-		cmd.SetArgs(args)
-		cmd.SilenceErrors, cmd.SilenceUsage = true, true
-		return got, cmd.Execute()
-	}
+	parse := parseServerFlags
 	o, err := parse(t, nil)
 	want := httpserver.Limits{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute,
 		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10, MaxConns: 0}

@@ -14,17 +14,7 @@ import (
 )
 
 func TestServerProxyFlags(t *testing.T) {
-	parse := func(t *testing.T, env map[string]string, args ...string) (*serverOptions, error) {
-		for k, v := range env {
-			t.Setenv(k, v)
-		}
-		var got *serverOptions
-		d, _ := newTestDeps("", nil)
-		cmd := newCmdServer(d, func(_ context.Context, o *serverOptions) error { got = o; return nil })
-		cmd.SetArgs(args)
-		cmd.SilenceErrors, cmd.SilenceUsage = true, true
-		return got, cmd.Execute()
-	}
+	parse := parseServerFlags
 	o, err := parse(t, map[string]string{"VSAUTH_TRUSTED_PROXIES": "10.0.0.0/8, ::1", "VSAUTH_MAIL_FROM": "Support <support@example.com>"},
 		"--public-url", "https://auth.example.com", "--reset-url", "https://app.example.com/reset/{uid}/{token}",
 		"--site-name", "Virtual Spaces", "--trusted-proxies", "127.0.0.1,192.168.1.7/24")
