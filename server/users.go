@@ -268,6 +268,9 @@ func (s *Server) userBody(r *request, p *store.Profile) userBody {
 }
 
 func (s *Server) getUser(r *request) response {
+	if r.auth != nil {
+		return jsonResponse(http.StatusOK, s.userBody(r, r.auth.Profile))
+	}
 	p, err := s.store.Profile(r.Context(), r.user.ID)
 	if err != nil {
 		panic(err)

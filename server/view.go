@@ -30,8 +30,12 @@ type request struct {
 	*http.Request
 	user   *store.User
 	claims *authtoken.Payload // the verified token of user, nil when anonymous
-	args   []string           // URL captures, e.g. the code in /totp/login/<code>/
-	head   bool               // a HEAD request: answer as GET but change nothing
+	// auth is what was read with user while authenticating: their devices,
+	// the token's device and their profile. Nil when anonymous, and when
+	// the token's username named another row than its user_id.
+	auth *store.AuthUser
+	args []string // URL captures, e.g. the code in /totp/login/<code>/
+	head bool     // a HEAD request: answer as GET but change nothing
 	// maxBody is Config.MaxBodyBytes, for the views that read the body.
 	maxBody int64
 }

@@ -126,11 +126,13 @@ func (e *Error) Unwrap() error { return e.Err }
 
 func fail(k Kind, reason string) *Error { return &Error{Kind: k, Reason: reason} }
 
-// SecretFunc returns the jwt_secret of the user with primary key userID, or an
-// error if there is no such user.
-type SecretFunc func(userID int64) (secret string, err error)
+// SecretFunc returns the jwt_secret of the user with primary key
+// unverified.UserID(), or an error if there is no such user. Nothing in
+// unverified is checked yet: it may only choose what to read (a caller reads
+// the token's device along with the key), never decide anything.
+type SecretFunc func(unverified *Payload) (secret string, err error)
 
-// Payload is a verified token's claims.
+// Payload is a token's claims; Decode returns it once verified.
 type Payload struct {
 	claims pyjson.Value // a dict
 	userID int64
@@ -181,7 +183,8 @@ func Decode(token string, now time.Time, secretFor SecretFunc) (*Payload, error)
 	if !ok || !uid.IsInt64() {
 		return nil, fail(UnknownUser, "user_id is not an integer")
 	}
-	secret, err := secretFor(uid.Int64())
+	p := &Payload{claims: payload, userID: uid.Int64()}
+	secret, err := secretFor(p)
 	if err != nil {
 		return nil, &Error{Kind: UnknownUser, Reason: "user_id lookup failed", Err: err}
 	}
@@ -224,7 +227,7 @@ func Decode(token string, now time.Time, secretFor SecretFunc) (*Payload, error)
 	if _, ok := payload.Get("aud"); ok {
 		return nil, fail(Invalid, "invalid audience")
 	}
-	return &Payload{claims: payload, userID: uid.Int64()}, nil
+	return p, nil
 }
 
 // maxJSONDepth stands in for Python's recursion limit, which a deeply nested
