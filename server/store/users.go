@@ -12,23 +12,38 @@ import (
 const userColumns = `id, password, last_login, is_superuser, email, is_active, is_admin, jwt_secret, date_joined`
 
 func scanUser(r rowScanner) (User, error) {
-	var (
-		u                 User
-		lastLogin, joined nullTime
-		secret            string
-	)
-	if err := r.Scan(&u.ID, &u.Password, &lastLogin, &u.IsSuperuser, &u.Email, &u.IsActive, &u.IsAdmin, &secret, &joined); err != nil {
+	var x userScan
+	if err := r.Scan(x.dest()...); err != nil {
 		return User{}, err
 	}
+	return x.user()
+}
+
+// userScan is what a users row is scanned into, before the checks.
+type userScan struct {
+	u                 User
+	lastLogin, joined nullTime
+	secret            string
+}
+
+// dest is the scan destinations of the user's columns, followed by more.
+func (x *userScan) dest(more ...any) []any {
+	d := make([]any, 0, 9+len(more))
+	d = append(d, &x.u.ID, &x.u.Password, &x.lastLogin, &x.u.IsSuperuser, &x.u.Email, &x.u.IsActive, &x.u.IsAdmin, &x.secret, &x.joined)
+	return append(d, more...)
+}
+
+func (x *userScan) user() (User, error) {
+	u := x.u
 	var err error
-	if u.JWTSecret, err = uuidFromDB(secret); err != nil {
+	if u.JWTSecret, err = uuidFromDB(x.secret); err != nil {
 		return User{}, fmt.Errorf("users.jwt_secret of user %d: %w", u.ID, err)
 	}
-	if !joined.Valid {
+	if !x.joined.Valid {
 		return User{}, fmt.Errorf("users.date_joined of user %d is NULL", u.ID)
 	}
-	u.LastLogin = lastLogin.ptr()
-	u.DateJoined = joined.Time
+	u.LastLogin = x.lastLogin.ptr()
+	u.DateJoined = x.joined.Time
 	return u, nil
 }
 
@@ -144,28 +159,22 @@ func (s *DB) AuthUser(ctx context.Context, id int64, device *DeviceRef) (AuthUse
 	}
 	var (
 		a                  AuthUser
+		x                  userScan
 		hasProfile         bool
 		name, image, about sql.NullString
 	)
-	u, err := scanUser(scanFunc(func(dest ...any) error {
-		dest = append(dest, &a.HasConfirmedDevice, &a.DeviceConfirmed, &hasProfile, &name, &image, &about)
-		return s.queryRow(ctx, s.d.users.auth, id, totpID, staticID).Scan(dest...)
-	}))
-	if u, err = readOne(u, err, "user %d", id); err != nil {
+	err := s.queryRow(ctx, s.d.users.auth, id, totpID, staticID).Scan(x.dest(&a.HasConfirmedDevice, &a.DeviceConfirmed, &hasProfile, &name, &image, &about)...)
+	if err == nil {
+		a.User, err = x.user()
+	}
+	if _, err = readOne(a, err, "user %d", id); err != nil {
 		return AuthUser{}, err
 	}
-	a.User = u
 	if hasProfile {
 		a.Profile = &Profile{DisplayName: strPtr(name), ProfileImage: strPtr(image), About: strPtr(about)}
 	}
 	return a, nil
 }
-
-// scanFunc is a rowScanner made of a function, for reading more columns
-// than a scan helper knows.
-type scanFunc func(dest ...any) error
-
-func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // UsersByEmailFold returns, ordered by id, the users whose email equals email
 // ignoring case as Django's email__iexact does on the database. On SQLite
