@@ -668,6 +668,35 @@ func TestAuditOTPGateDeviceChecks(t *testing.T) {
 	}
 }
 
+// A token signed with one user's key whose username names another user
+// authenticates the named user (authenticate_credentials): the OTP gate and
+// the view then go by that user's devices and profile, not by those of the
+// user whose key verified the token, which were read along with the key.
+func TestOTPGateOfUserNamedByUsername(t *testing.T) {
+	f := newFixture(t, server.Compat)
+	f.createUser("alice@example.com", alicePW)
+	f.createUser("bob@example.com", alicePW)
+	alice := f.login("alice@example.com", alicePW)
+	f.expect(req{Method: "PATCH", Path: "/api/user/view/", Token: alice, Body: `{"profile":{"display_name":"Alice"}}`}, 200,
+		`{"id":1,"email":"alice@example.com","profile":{"display_name":"Alice","profile_image":null,"about":null}}`)
+	f.enrolAndVerify(f.login("bob@example.com", alicePW)) // bob: TOTP device 1, confirmed
+	exp := itoa(f.Clock.Now().Unix() + 900)
+	aliceKey, bobKey := f.user("alice@example.com").JWTSecret, f.user("bob@example.com").JWTSecret
+	const bobBody = `{"id":2,"email":"bob@example.com","profile":{"display_name":null,"profile_image":null,"about":null}}`
+	for _, c := range []struct {
+		payload, key string
+		status       int
+		body         string
+	}{
+		{`{"user_id":1,"username":"bob@example.com","exp":` + exp + `,"otp_device_id":null}`, aliceKey, 403, forbiddenOTP},
+		{`{"user_id":1,"username":"bob@example.com","exp":` + exp + `,"otp_device_id":"otp_totp.totpdevice/1"}`, aliceKey, 200, bobBody},
+		{`{"user_id":2,"username":"alice@example.com","exp":` + exp + `,"otp_device_id":null}`, bobKey, 200,
+			`{"id":1,"email":"alice@example.com","profile":{"display_name":"Alice","profile_image":null,"about":null}}`},
+	} {
+		f.expect(req{Method: "GET", Path: "/api/user/view/", Token: rawJWT(jwtHeader, c.payload, c.key)}, c.status, c.body)
+	}
+}
+
 // §1.3 OPTIONS: authentication and permissions first, then the metadata.
 func TestAuditOptions(t *testing.T) {
 	f := newFixture(t, server.Compat)

@@ -32,52 +32,65 @@ func (s *Server) authenticate(r *request) *response {
 	if msg != "" {
 		return unauthorized(msg)
 	}
-	r.user, r.claims = &user, payload
+	r.user, r.claims = &user.User, payload
+	if user.read {
+		r.auth = &user.AuthUser
+	}
 	return nil
+}
+
+// tokenUser is the user a token authenticates. read is false when only
+// User is known: the devices and profile were read for another row.
+type tokenUser struct {
+	store.AuthUser
+	read bool
 }
 
 // verifyToken decodes a token like jwt_decode_handler and then
 // authenticate_credentials, returning the drf-jwt message on failure. The
 // original crashes when the unverified user_id names no user (D1); vsauth
 // answers "Error decoding signature." instead.
-func (s *Server) verifyToken(r *request, tok string) (store.User, *authtoken.Payload, string) {
+func (s *Server) verifyToken(r *request, tok string) (tokenUser, *authtoken.Payload, string) {
 	payload, keyUser, err := s.decodeToken(r, tok)
 	if err != nil {
 		var te *authtoken.Error
 		if errors.As(err, &te) {
-			return store.User{}, nil, authMessage(te)
+			return tokenUser{}, nil, authMessage(te)
 		}
 		panic(err)
 	}
 	username := payload.Username()
 	if username == "" {
-		return store.User{}, nil, "Invalid payload."
+		return tokenUser{}, nil, "Invalid payload."
 	}
 	// The key came from the user named by user_id, the user from the one
 	// named by username; minted tokens name the same row, so it is read once.
-	user := keyUser
+	user := tokenUser{AuthUser: keyUser, read: true}
 	if user.Email != username {
-		var err error
-		user, err = s.store.UserByEmail(r.Context(), username)
+		u, err := s.store.UserByEmail(r.Context(), username)
 		if errors.Is(err, store.ErrNotFound) {
-			return store.User{}, nil, "Invalid signature."
+			return tokenUser{}, nil, "Invalid signature."
 		}
 		if err != nil {
 			panic(err)
 		}
+		user = tokenUser{AuthUser: store.AuthUser{User: u}}
 	}
 	if !user.IsActive {
-		return store.User{}, nil, "User account is disabled."
+		return tokenUser{}, nil, "User account is disabled."
 	}
 	return user, payload, ""
 }
 
 // decodeToken is jwt_decode_handler; it also returns the user whose
-// jwt_secret verified the token (looked up by the unverified user_id).
-func (s *Server) decodeToken(r *request, tok string) (*authtoken.Payload, store.User, error) {
-	var keyUser store.User
-	p, err := authtoken.Decode(tok, s.now(), func(userID int64) (string, error) {
-		u, err := s.store.UserByID(r.Context(), userID)
+// jwt_secret verified the token (looked up by the unverified user_id). The
+// same read fetches what the OTP gate and the user view need of that user,
+// for the device the token names; that part is used only once the token is
+// verified.
+func (s *Server) decodeToken(r *request, tok string) (*authtoken.Payload, store.AuthUser, error) {
+	var keyUser store.AuthUser
+	p, err := authtoken.Decode(tok, s.now(), func(unverified *authtoken.Payload) (string, error) {
+		u, err := s.store.AuthUser(r.Context(), unverified.UserID(), deviceRef(unverified.OTPDeviceID()))
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			panic(err) // a store failure is a 500, not a bad token
 		}
@@ -88,6 +101,23 @@ func (s *Server) decodeToken(r *request, tok string) (*authtoken.Payload, store.
 		return u.JWTSecret, nil
 	})
 	return p, keyUser, err
+}
+
+// deviceRef is the device a persistent id names, or nil if it names none.
+func deviceRef(persistentID string) *store.DeviceRef {
+	if persistentID == "" {
+		return nil
+	}
+	kind, id, ok := otp.ParsePersistentID(persistentID)
+	switch {
+	case !ok:
+		return nil
+	case kind == otp.KindStatic:
+		return &store.DeviceRef{Static: true, ID: id}
+	case kind == otp.KindTOTP:
+		return &store.DeviceRef{ID: id}
+	}
+	return nil
 }
 
 // authMessage maps a decode failure to drf-jwt's words.
@@ -122,6 +152,9 @@ func isOTPVerified(s *Server, r *request) *response {
 }
 
 func (s *Server) otpVerified(r *request) bool {
+	if a := r.auth; a != nil {
+		return !a.HasConfirmedDevice || a.DeviceConfirmed
+	}
 	ctx := r.Context()
 	has, err := s.store.HasConfirmedDevice(ctx, r.user.ID)
 	if err != nil {

@@ -120,8 +120,8 @@ func tokenOf(t testing.TB, body string) string {
 // claims decodes a token's payload without verifying it.
 func (f *fixture) claims(tok string) *authtoken.Payload {
 	f.t.Helper()
-	p, err := authtoken.Decode(tok, f.Clock.Now(), func(id int64) (string, error) {
-		u, err := f.Store.UserByID(context.Background(), id)
+	p, err := authtoken.Decode(tok, f.Clock.Now(), func(p *authtoken.Payload) (string, error) {
+		u, err := f.Store.UserByID(context.Background(), p.UserID())
 		return u.JWTSecret, err
 	})
 	if err != nil {

@@ -41,8 +41,36 @@ func (s *Server) Wait() { s.background.Wait() }
 type route struct {
 	name    string // the path for logs, captures as placeholders: "/api/totp/login/{code}/"
 	pattern *regexp.Regexp
+	// literal is the one path the pattern matches when it has no regexp
+	// syntax (besides that path followed by a newline, Python's `$`), so
+	// that most requests are routed by comparing strings.
+	literal string
 	view    *view
 	html    http.HandlerFunc // non-API pages outside the contract
+}
+
+// newRoute is the route of a Django re_path regex.
+func newRoute(re string) route {
+	rt := route{name: routeName(re), pattern: djangoPath(re)}
+	if len(re) > 2 && re[0] == '^' && re[len(re)-1] == '$' {
+		if lit := re[1 : len(re)-1]; regexp.QuoteMeta(lit) == lit {
+			rt.literal = lit
+		}
+	}
+	return rt
+}
+
+// match is the route's captures if path matches it.
+func (rt *route) match(path string) ([]string, bool) {
+	if lit := rt.literal; lit != "" {
+		ok := path == lit || (len(path) == len(lit)+1 && path[len(lit)] == '\n' && path[:len(lit)] == lit)
+		return nil, ok
+	}
+	m := rt.pattern.FindStringSubmatch(path)
+	if m == nil {
+		return nil, false
+	}
+	return m[1:], true
 }
 
 // New checks the configuration, fills in the defaults of the fields left
@@ -117,9 +145,16 @@ func djangoPath(re string) *regexp.Regexp {
 }
 
 func (s *Server) buildRoutes() []route {
-	api := func(re string, v *view) route { return route{name: routeName(re), pattern: djangoPath(re), view: v} }
+	api := func(re string, v *view) route {
+		rt := newRoute(re)
+		v.allowHeader = []string{v.allow()}
+		rt.view = v
+		return rt
+	}
+	intro := newRoute(`^/$`)
+	intro.html = introPage
 	return []route{
-		{name: "/", pattern: djangoPath(`^/$`), html: introPage},
+		intro,
 		api(`^/api/$`, s.apiRootView()),
 		api(`^/api/user/view/$`, s.userView()),
 		api(`^/api/user/delete/$`, s.userDeleteView()),
@@ -147,13 +182,13 @@ func routeName(re string) string {
 	return captureGroup.ReplaceAllString(strings.TrimSuffix(strings.TrimPrefix(re, "^"), "$"), "{code}")
 }
 
-func (s *Server) resolve(path string) (route, []string, bool) {
-	for _, rt := range s.routes {
-		if m := rt.pattern.FindStringSubmatch(path); m != nil {
-			return rt, m[1:], true
+func (s *Server) resolve(path string) (*route, []string, bool) {
+	for i := range s.routes {
+		if args, ok := s.routes[i].match(path); ok {
+			return &s.routes[i], args, true
 		}
 	}
-	return route{}, nil, false
+	return nil, nil, false
 }
 
 // ServeHTTP is Django's middleware stack in front of the resolver: host

@@ -13,6 +13,7 @@ import (
 type Store interface {
 	CreateUser(ctx context.Context, u store.User) (store.User, error)
 	UserByID(ctx context.Context, id int64) (store.User, error)
+	AuthUser(ctx context.Context, id int64, device *store.DeviceRef) (store.AuthUser, error)
 	UserByEmail(ctx context.Context, email string) (store.User, error)
 	UsersByEmailFold(ctx context.Context, email string) ([]store.User, error)
 	UpdatePassword(ctx context.Context, userID int64, u store.PasswordUpdate) (bool, error)

@@ -268,11 +268,14 @@ func (s *Server) userBody(r *request, p *store.Profile) userBody {
 }
 
 func (s *Server) getUser(r *request) response {
+	if r.auth != nil {
+		return rawJSON(http.StatusOK, s.userBody(r, r.auth.Profile).json())
+	}
 	p, err := s.store.Profile(r.Context(), r.user.ID)
 	if err != nil {
 		panic(err)
 	}
-	return jsonResponse(http.StatusOK, s.userBody(r, p))
+	return rawJSON(http.StatusOK, s.userBody(r, p).json())
 }
 
 // updateUser implements what the original's PUT/PATCH meant to do (D3: it
@@ -319,7 +322,7 @@ func (s *Server) updateUser(r *request) response {
 	if err != nil {
 		panic(err)
 	}
-	return jsonResponse(http.StatusOK, s.userBody(r, p))
+	return rawJSON(http.StatusOK, s.userBody(r, p).json())
 }
 
 // userDeleteView is the project's UserDeleteView.

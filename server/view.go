@@ -22,6 +22,7 @@ type view struct {
 	permissions  []permission
 	methods      map[string]handler // upper-case method → handler; HEAD follows GET
 	actions      *metaActions       // OPTIONS "actions"; nil for views without a serializer
+	allowHeader  []string           // the Allow header's value, allow() computed once
 }
 
 // request is what a handler sees once negotiation, authentication and
@@ -30,8 +31,12 @@ type request struct {
 	*http.Request
 	user   *store.User
 	claims *authtoken.Payload // the verified token of user, nil when anonymous
-	args   []string           // URL captures, e.g. the code in /totp/login/<code>/
-	head   bool               // a HEAD request: answer as GET but change nothing
+	// auth is what was read with user while authenticating: their devices,
+	// the token's device and their profile. Nil when anonymous, and when
+	// the token's username named another row than its user_id.
+	auth *store.AuthUser
+	args []string // URL captures, e.g. the code in /totp/login/<code>/
+	head bool     // a HEAD request: answer as GET but change nothing
 	// maxBody is Config.MaxBodyBytes, for the views that read the body.
 	maxBody int64
 }
@@ -78,13 +83,15 @@ func (s *Server) dispatch(w http.ResponseWriter, hr *http.Request, v *view, args
 	}
 	resp := s.run(hr, v, args)
 	h := w.Header()
+	// The value slices are shared by every response: net/http only reads
+	// them, and Header.Add appends to a full slice, which copies it.
 	if !resp.page {
-		h.Set("Allow", v.allow())
-		h.Set("Vary", "Accept")
+		h["Allow"] = v.allowHeader
+		h["Vary"] = varyAccept
 	}
-	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h["X-Frame-Options"] = frameSameOrigin
 	if !resp.noBody {
-		h.Set("Content-Type", "application/json")
+		h["Content-Type"] = contentTypeJSON
 	}
 	for k, val := range resp.headers {
 		h.Set(k, val)
@@ -96,13 +103,21 @@ func (s *Server) dispatch(w http.ResponseWriter, hr *http.Request, v *view, args
 	}
 }
 
+var (
+	varyAccept      = []string{"Accept"}
+	frameSameOrigin = []string{"SAMEORIGIN"}
+	contentTypeJSON = []string{"application/json"}
+)
+
 // run is APIView.dispatch: initial() (negotiation, authentication,
 // permissions) before the method check, so an anonymous request to a
 // protected view gets 401 even for a method the view lacks.
 func (s *Server) run(hr *http.Request, v *view, args []string) response {
 	format := ""
-	if vals := hr.URL.Query()["format"]; len(vals) > 0 {
-		format = vals[len(vals)-1]
+	if hr.URL.RawQuery != "" {
+		if vals := hr.URL.Query()["format"]; len(vals) > 0 {
+			format = vals[len(vals)-1]
+		}
 	}
 	if format != "" && format != "json" && format != "api" {
 		// DRF's ?format= override names no renderer: Http404.

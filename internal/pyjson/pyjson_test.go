@@ -376,6 +376,25 @@ func TestGetDecodesKeys(t *testing.T) {
 	}
 }
 
+func TestGetEach(t *testing.T) {
+	v := mustLoad(t, `{"a\u00e9": 1, "x": {"y": [1]}, "aé": 2, "\ud800": 3, "b": null}`)
+	keys := []string{"aé", "missing", "b", "x", "aé", "\uFFFD", "y"}
+	vals, oks := make([]Value, len(keys)), make([]bool, len(keys))
+	vals[1], oks[1] = v, true // overwritten: absent
+	v.GetEach(keys, vals, oks)
+	var got []string
+	for i := range keys {
+		got = append(got, fmt.Sprintf("%s %v", vals[i].Raw(), oks[i]))
+	}
+	if want := []string{"2 true", " false", "null true", `{"y": [1]} true`, "2 true", "3 true", " false"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("GetEach = %q, want %q", got, want)
+	}
+	mustLoad(t, `[1]`).GetEach(keys[:1], vals[:1], oks[:1])
+	if oks[0] {
+		t.Error("GetEach on a list found a key")
+	}
+}
+
 // TestLoadsBuildsNothing pins what bounds a request's memory: checking a
 // document allocates nothing however many values it holds, and reading one
 // member of a big object allocates nothing either.

@@ -163,21 +163,33 @@ func (v Value) members(visit func(keyLit string, x Value)) {
 // Get is a dict's v.get(key); ok is false when key is absent or v is not a
 // dict. A repeated key takes its last value, as in a Python dict.
 func (v Value) Get(key string) (val Value, ok bool) {
+	keys := [1]string{key}
+	var vals [1]Value
+	var oks [1]bool
+	v.GetEach(keys[:], vals[:], oks[:])
+	return vals[0], oks[0]
+}
+
+// GetEach is Get of each of keys in one pass over the dict: vals[i] and
+// oks[i] are what Get(keys[i]) returns. vals and oks are as long as keys.
+func (v Value) GetEach(keys []string, vals []Value, oks []bool) {
+	clear(vals)
+	clear(oks)
 	if v.kind != Dict {
-		return Value{}, false
+		return
 	}
 	var buf []byte // for keys with escapes, reused
 	v.members(func(keyLit string, x Value) {
-		if text, plain := plainStr(keyLit); plain {
-			if text != key {
-				return
-			}
-		} else if buf = appendStr(buf[:0], keyLit); string(buf) != key {
-			return
+		text, plain := plainStr(keyLit)
+		if !plain {
+			buf = appendStr(buf[:0], keyLit)
 		}
-		val, ok = x, true
+		for i, key := range keys {
+			if (plain && text == key) || (!plain && string(buf) == key) {
+				vals[i], oks[i] = x, true
+			}
+		}
 	})
-	return val, ok
 }
 
 // Keys is a dict's keys in insertion order, a repeated key at its first

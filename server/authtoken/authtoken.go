@@ -126,13 +126,17 @@ func (e *Error) Unwrap() error { return e.Err }
 
 func fail(k Kind, reason string) *Error { return &Error{Kind: k, Reason: reason} }
 
-// SecretFunc returns the jwt_secret of the user with primary key userID, or an
-// error if there is no such user.
-type SecretFunc func(userID int64) (secret string, err error)
+// SecretFunc returns the jwt_secret of the user with primary key
+// unverified.UserID(), or an error if there is no such user. Nothing in
+// unverified is checked yet: it may only choose what to read (a caller reads
+// the token's device along with the key), never decide anything.
+type SecretFunc func(unverified *Payload) (secret string, err error)
 
-// Payload is a verified token's claims.
+// Payload is a token's claims; Decode returns it once verified.
 type Payload struct {
-	claims pyjson.Value // a dict
+	// claims and has are the members named by claimKeys, read in one pass.
+	claims [len(claimKeys)]pyjson.Value
+	has    [len(claimKeys)]bool
 	userID int64
 }
 
@@ -173,7 +177,9 @@ func Decode(token string, now time.Time, secretFor SecretFunc) (*Payload, error)
 
 	// Step b: User.objects.get(pk=payload.get('user_id')), where Django applies
 	// int() to the value.
-	uidValue, ok := payload.Get("user_id")
+	p := &Payload{}
+	payload.GetEach(claimKeys[:], p.claims[:], p.has[:])
+	uidValue, ok := p.claim(claimUserID)
 	if !ok || uidValue.Kind() == pyjson.Null {
 		return nil, fail(UnknownUser, "no user_id")
 	}
@@ -181,7 +187,8 @@ func Decode(token string, now time.Time, secretFor SecretFunc) (*Payload, error)
 	if !ok || !uid.IsInt64() {
 		return nil, fail(UnknownUser, "user_id is not an integer")
 	}
-	secret, err := secretFor(uid.Int64())
+	p.userID = uid.Int64()
+	secret, err := secretFor(p)
 	if err != nil {
 		return nil, &Error{Kind: UnknownUser, Reason: "user_id lookup failed", Err: err}
 	}
@@ -198,12 +205,12 @@ func Decode(token string, now time.Time, secretFor SecretFunc) (*Payload, error)
 	// issuer configured, so nothing), aud. Where the original let a TypeError or
 	// OverflowError escape (a 500), the claim's ValueError outcome is used.
 	nowSec := big.NewInt(now.Unix())
-	if v, ok := payload.Get("iat"); ok {
+	if v, ok := p.claim(claimIat); ok {
 		if _, ok := v.PyInt(); !ok {
 			return nil, fail(Invalid, "iat must be an integer")
 		}
 	}
-	if v, ok := payload.Get("nbf"); ok {
+	if v, ok := p.claim(claimNbf); ok {
 		nbf, ok := v.PyInt()
 		if !ok {
 			return nil, fail(DecodeError, "nbf must be an integer")
@@ -212,7 +219,7 @@ func Decode(token string, now time.Time, secretFor SecretFunc) (*Payload, error)
 			return nil, fail(Invalid, "token not yet valid (nbf)")
 		}
 	}
-	if v, ok := payload.Get("exp"); ok {
+	if v, ok := p.claim(claimExp); ok {
 		exp, ok := v.PyInt()
 		if !ok {
 			return nil, fail(DecodeError, "exp must be an integer")
@@ -221,10 +228,10 @@ func Decode(token string, now time.Time, secretFor SecretFunc) (*Payload, error)
 			return nil, fail(Expired, "signature has expired")
 		}
 	}
-	if _, ok := payload.Get("aud"); ok {
+	if _, ok := p.claim(claimAud); ok {
 		return nil, fail(Invalid, "invalid audience")
 	}
-	return &Payload{claims: payload, userID: uid.Int64()}, nil
+	return p, nil
 }
 
 // maxJSONDepth stands in for Python's recursion limit, which a deeply nested
@@ -257,6 +264,23 @@ func b64urlDecode(seg string) ([]byte, bool) {
 	return pyconv.URLSafeB64Decode(b)
 }
 
+// claimKeys are the payload members anything reads, at the indexes below.
+var claimKeys = [...]string{"user_id", "username", "exp", "iat", "nbf", "aud", "otp_device_id", "orig_iat"}
+
+const (
+	claimUserID = iota
+	claimUsername
+	claimExp
+	claimIat
+	claimNbf
+	claimAud
+	claimOTPDeviceID
+	claimOrigIAT
+)
+
+// claim is payload.get(claimKeys[i]).
+func (p *Payload) claim(i int) (pyjson.Value, bool) { return p.claims[i], p.has[i] }
+
 // UserID is the user_id the signing key was looked up with.
 func (p *Payload) UserID() int64 { return p.userID }
 
@@ -267,7 +291,7 @@ func (p *Payload) UserID() int64 { return p.userID }
 // other value is returned as its JSON text, which, like Python's str() of it,
 // cannot be a stored email, so it finds no user either way.
 func (p *Payload) Username() string {
-	v, _ := p.claims.Get("username")
+	v, _ := p.claim(claimUsername)
 	if !v.Truth() {
 		return ""
 	}
@@ -286,7 +310,7 @@ func (p *Payload) Username() string {
 // a string. The original treats null and "" as "not verified" and crashed on
 // other types; they are "not verified" here too.
 func (p *Payload) OTPDeviceID() string {
-	v, _ := p.claims.Get("otp_device_id")
+	v, _ := p.claim(claimOTPDeviceID)
 	return v.Str()
 }
 
@@ -296,7 +320,7 @@ func (p *Payload) OTPDeviceID() string {
 // 500). Floats are floored, which keeps "now > orig_iat + delta" unchanged;
 // integers beyond int64 are clamped.
 func (p *Payload) OrigIAT() (iat int64, ok bool) {
-	v, _ := p.claims.Get("orig_iat")
+	v, _ := p.claim(claimOrigIAT)
 	if !v.Truth() {
 		return 0, false
 	}

@@ -56,8 +56,8 @@ func TestSignPayloadBytes(t *testing.T) {
 
 var errNoUser = errors.New("no such user")
 
-func lookup(uid int64) (string, error) {
-	if uid == 1 {
+func lookup(p *Payload) (string, error) {
+	if p.UserID() == 1 {
 		return vectorKey, nil
 	}
 	return "", errNoUser

@@ -298,3 +298,30 @@ func testConcurrentClaimMail(t *testing.T, b backend) {
 		t.Errorf("claim after the lease = %d messages, %v; want all %d again", len(ms), err, messages)
 	}
 }
+
+// TestPostgresPoolDoesNotStarve runs more concurrent reads than the pool has
+// connections. database/sql keeps PostgreSQL connections idle, so it must
+// also be the one to queue callers: a caller waiting in pgxpool for a
+// connection that idles in database/sql would wait for ever (the deadline
+// turns such a hang into a failure).
+func TestPostgresPoolDoesNotStarve(t *testing.T) {
+	s, err := OpenPostgres(context.Background(), newTestSchema(t), PostgresOptions{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	mustCreateUser(t, s, "alice@example.com")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var failed atomic.Int64
+	run(32, func(int) {
+		for range 25 {
+			if a, err := s.AuthUser(ctx, 1, nil); err != nil || a.Email != "alice@example.com" {
+				failed.Add(1)
+			}
+		}
+	})
+	if n := failed.Load(); n > 0 {
+		t.Errorf("%d of 800 reads failed", n)
+	}
+}

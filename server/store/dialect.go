@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 )
 
 // dialect is what differs between the databases the store runs on. The
@@ -20,9 +21,12 @@ type dialect struct {
 	// skipLocked ends the SELECT that claims outbox messages, so that
 	// replicas claiming at once take different messages instead of queueing.
 	skipLocked string
-	// emailFold is the query of UsersByEmailFold: Django 2.1's email__iexact
-	// on this database, served by an index.
-	emailFold string
+	// users are the reads of users rows on this database.
+	users userReads
+	// maxID is the largest primary key the id columns hold (PostgreSQL's
+	// integer); a larger one, say from a token's user_id, names no row
+	// rather than failing to encode.
+	maxID int64
 	// migrationLock, when set, is run first in the migration transaction,
 	// so that processes starting at once migrate one after the other.
 	migrationLock string
@@ -39,9 +43,15 @@ type queryer interface {
 }
 
 var sqliteDialect = &dialect{
-	name:       "sqlite",
-	timeType:   "datetime",
-	emailFold:  `SELECT ` + userColumns + ` FROM users WHERE lower(email) = lower($1) ORDER BY id`,
+	name:     "sqlite",
+	timeType: "datetime",
+	// The times are read as text: for a column declared datetime the
+	// driver tries several layouts, failing (and allocating an error) on
+	// each before the one Django writes; parseDjangoTime tries that first.
+	users: makeUserReads(
+		`u.id, u.password, CAST(u.last_login AS TEXT), u.is_superuser, u.email, u.is_active, u.is_admin, u.jwt_secret, CAST(u.date_joined AS TEXT)`,
+		`lower(u.email) = lower($1)`),
+	maxID:      math.MaxInt64,
 	migrations: sqliteMigrations,
 	columns:    sqliteColumns,
 	userRefs: func(ctx context.Context, q queryer, table string) ([]string, error) {
@@ -57,7 +67,10 @@ var postgresDialect = &dialect{
 	skipLocked: ` FOR UPDATE SKIP LOCKED`,
 	// UPPER folds Unicode letters on PostgreSQL, as Django's iexact
 	// (UPPER(email) = UPPER(%s)) did there; vsauth_users_email_upper serves it.
-	emailFold: `SELECT ` + userColumns + ` FROM users WHERE UPPER(email) = UPPER($1) ORDER BY id`,
+	users: makeUserReads(
+		`u.id, u.password, u.last_login, u.is_superuser, u.email, u.is_active, u.is_admin, u.jwt_secret, u.date_joined`,
+		`UPPER(u.email) = UPPER($1)`),
+	maxID: math.MaxInt32,
 	// The key is arbitrary but fixed: every vsauth on the database takes
 	// the same lock.
 	migrationLock: `SELECT pg_advisory_xact_lock(7366836845127368)`,
@@ -105,3 +118,32 @@ func keys(set map[string]bool) []string {
 	}
 	return out
 }
+
+// userReads are the statements that read users rows, each selecting the
+// columns scanUser reads from the table aliased u.
+type userReads struct {
+	byID, byEmail string
+	// emailFold is the query of UsersByEmailFold: Django 2.1's
+	// email__iexact on this database, served by an index.
+	emailFold string
+	// auth is the read of AuthUser; $2 and $3 are the ids of the TOTP and
+	// static device asked about (NULL for none).
+	auth string
+}
+
+func makeUserReads(columns, foldEqual string) userReads {
+	from := ` FROM users u `
+	return userReads{
+		byID:      `SELECT ` + columns + from + `WHERE u.id = $1`,
+		byEmail:   `SELECT ` + columns + from + `WHERE u.email = $1`,
+		emailFold: `SELECT ` + columns + from + `WHERE ` + foldEqual + ` ORDER BY u.id`,
+		auth: `SELECT ` + columns + `,
+			EXISTS (SELECT 1 FROM otp_totp_totpdevice WHERE user_id = u.id AND confirmed) OR EXISTS (SELECT 1 FROM otp_static_staticdevice WHERE user_id = u.id AND confirmed),
+			EXISTS (SELECT 1 FROM otp_totp_totpdevice WHERE id = $2 AND user_id = u.id AND confirmed) OR EXISTS (SELECT 1 FROM otp_static_staticdevice WHERE id = $3 AND user_id = u.id AND confirmed),
+			p.user_id IS NOT NULL, p.display_name, p.profile_image, p.about` +
+			from + `LEFT JOIN account_profile p ON p.user_id = u.id WHERE u.id = $1`,
+	}
+}
+
+// idFits reports whether an id column of this database can hold id.
+func (d *dialect) idFits(id int64) bool { return id >= -d.maxID-1 && id <= d.maxID }

@@ -7,7 +7,11 @@ import (
 	"fmt"
 )
 
-const totpColumns = `id, user_id, name, confirmed, key, step, t0, digits, tolerance, drift, last_t, throttling_failure_timestamp, throttling_failure_count`
+const (
+	totpColumns     = `id, user_id, name, confirmed, key, step, t0, digits, tolerance, drift, last_t, throttling_failure_timestamp, throttling_failure_count`
+	totpByID        = `SELECT ` + totpColumns + ` FROM otp_totp_totpdevice WHERE id = $1`
+	firstTOTPOfUser = `SELECT ` + totpColumns + ` FROM otp_totp_totpdevice WHERE user_id = $1 ORDER BY id LIMIT 1`
+)
 
 func scanTOTPDevice(r rowScanner) (TOTPDevice, error) {
 	var (
@@ -24,14 +28,17 @@ func scanTOTPDevice(r rowScanner) (TOTPDevice, error) {
 
 // TOTPDevice returns the TOTP device with primary key id, or ErrNotFound.
 func (s *DB) TOTPDevice(ctx context.Context, id int64) (TOTPDevice, error) {
-	d, err := scanTOTPDevice(s.db.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE id = $1`, id))
+	if !s.d.idFits(id) {
+		return TOTPDevice{}, notFound("TOTP device %d", id)
+	}
+	d, err := scanTOTPDevice(s.queryRow(ctx, totpByID, id))
 	return readOne(d, err, "TOTP device %d", id)
 }
 
 // FirstTOTPDevice returns the user's TOTP device with the lowest id, confirmed or
 // not (the original's get_user_totp_device), or ErrNotFound.
 func (s *DB) FirstTOTPDevice(ctx context.Context, userID int64) (TOTPDevice, error) {
-	d, err := scanTOTPDevice(s.db.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE user_id = $1 ORDER BY id LIMIT 1`, userID))
+	d, err := scanTOTPDevice(s.queryRow(ctx, firstTOTPOfUser, userID))
 	return readOne(d, err, "TOTP device of user %d", userID)
 }
 
@@ -42,7 +49,7 @@ func (s *DB) FirstTOTPDevice(ctx context.Context, userID int64) (TOTPDevice, err
 // user does not exist.
 func (s *DB) CreateTOTPDeviceIfNone(ctx context.Context, d TOTPDevice) (dev TOTPDevice, created bool, err error) {
 	err = s.userTx(ctx, d.UserID, fmt.Sprintf("create TOTP device for user %d", d.UserID), func(tx *sql.Tx) error {
-		existing, err := scanTOTPDevice(tx.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE user_id = $1 ORDER BY id LIMIT 1`, d.UserID))
+		existing, err := scanTOTPDevice(tx.QueryRowContext(ctx, firstTOTPOfUser, d.UserID))
 		if err == nil {
 			dev = existing
 			return nil
@@ -57,7 +64,7 @@ func (s *DB) CreateTOTPDeviceIfNone(ctx context.Context, d TOTPDevice) (dev TOTP
 		if err != nil {
 			return fmt.Errorf("insert device: %w", err)
 		}
-		dev, err = scanTOTPDevice(tx.QueryRowContext(ctx, `SELECT `+totpColumns+` FROM otp_totp_totpdevice WHERE id = $1`, id))
+		dev, err = scanTOTPDevice(tx.QueryRowContext(ctx, totpByID, id))
 		if err != nil {
 			return fmt.Errorf("read back device %d: %w", id, err)
 		}
@@ -89,7 +96,11 @@ func (s *DB) RecordTOTPSuccess(ctx context.Context, prev TOTPDevice, lastT int64
 	return n == 1, nil
 }
 
-const staticColumns = `id, user_id, name, confirmed, throttling_failure_timestamp, throttling_failure_count`
+const (
+	staticColumns     = `id, user_id, name, confirmed, throttling_failure_timestamp, throttling_failure_count`
+	staticByID        = `SELECT ` + staticColumns + ` FROM otp_static_staticdevice WHERE id = $1`
+	firstStaticOfUser = `SELECT ` + staticColumns + ` FROM otp_static_staticdevice WHERE user_id = $1 ORDER BY id LIMIT 1`
+)
 
 func scanStaticDevice(r rowScanner) (StaticDevice, error) {
 	var (
@@ -105,14 +116,17 @@ func scanStaticDevice(r rowScanner) (StaticDevice, error) {
 
 // StaticDevice returns the static device with primary key id, or ErrNotFound.
 func (s *DB) StaticDevice(ctx context.Context, id int64) (StaticDevice, error) {
-	d, err := scanStaticDevice(s.db.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE id = $1`, id))
+	if !s.d.idFits(id) {
+		return StaticDevice{}, notFound("static device %d", id)
+	}
+	d, err := scanStaticDevice(s.queryRow(ctx, staticByID, id))
 	return readOne(d, err, "static device %d", id)
 }
 
 // FirstStaticDevice returns the user's static device with the lowest id, or
 // ErrNotFound.
 func (s *DB) FirstStaticDevice(ctx context.Context, userID int64) (StaticDevice, error) {
-	d, err := scanStaticDevice(s.db.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE user_id = $1 ORDER BY id LIMIT 1`, userID))
+	d, err := scanStaticDevice(s.queryRow(ctx, firstStaticOfUser, userID))
 	return readOne(d, err, "static device of user %d", userID)
 }
 
@@ -124,14 +138,14 @@ func (s *DB) ReplaceStaticTokens(ctx context.Context, userID int64, tokens []str
 	var dev StaticDevice
 	err := s.userTx(ctx, userID, fmt.Sprintf("replace static tokens of user %d", userID), func(tx *sql.Tx) error {
 		var err error
-		dev, err = scanStaticDevice(tx.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE user_id = $1 ORDER BY id LIMIT 1`, userID))
+		dev, err = scanStaticDevice(tx.QueryRowContext(ctx, firstStaticOfUser, userID))
 		if errors.Is(err, sql.ErrNoRows) {
 			var id int64
 			err := tx.QueryRowContext(ctx, `INSERT INTO otp_static_staticdevice (name, confirmed, user_id, throttling_failure_timestamp, throttling_failure_count) VALUES ('Static', true, $1, NULL, 0) RETURNING id`, userID).Scan(&id)
 			if err != nil {
 				return fmt.Errorf("insert device: %w", err)
 			}
-			dev, err = scanStaticDevice(tx.QueryRowContext(ctx, `SELECT `+staticColumns+` FROM otp_static_staticdevice WHERE id = $1`, id))
+			dev, err = scanStaticDevice(tx.QueryRowContext(ctx, staticByID, id))
 			if err != nil {
 				return fmt.Errorf("read back device %d: %w", id, err)
 			}
@@ -205,13 +219,13 @@ func (s *DB) UseStaticToken(ctx context.Context, deviceID int64, token string) (
 	return used, nil
 }
 
+const hasConfirmedDevice = `SELECT EXISTS (SELECT 1 FROM otp_totp_totpdevice WHERE user_id = $1 AND confirmed) OR EXISTS (SELECT 1 FROM otp_static_staticdevice WHERE user_id = $2 AND confirmed)`
+
 // HasConfirmedDevice reports whether the user has a confirmed TOTP device or a
 // confirmed static device.
 func (s *DB) HasConfirmedDevice(ctx context.Context, userID int64) (bool, error) {
-	ok, err := exists(ctx, s.db,
-		`SELECT EXISTS (SELECT 1 FROM otp_totp_totpdevice WHERE user_id = $1 AND confirmed) OR EXISTS (SELECT 1 FROM otp_static_staticdevice WHERE user_id = $2 AND confirmed)`,
-		userID, userID)
-	if err != nil {
+	var ok bool
+	if err := s.queryRow(ctx, hasConfirmedDevice, userID, userID).Scan(&ok); err != nil {
 		return false, fmt.Errorf("store: look for confirmed devices of user %d: %w", userID, err)
 	}
 	return ok, nil

@@ -84,7 +84,15 @@ func OpenPostgres(ctx context.Context, dbURL string, opts PostgresOptions) (*DB,
 	if err != nil {
 		return nil, fmt.Errorf("store: open database %s: %w", name, err)
 	}
-	s := &DB{db: stdlib.OpenDBFromPool(pool), d: postgresDialect, closePool: pool.Close}
+	db := stdlib.OpenDBFromPool(pool)
+	// OpenDBFromPool keeps no idle connection in database/sql: every query
+	// would take one from pgxpool and wrap it anew. Only database/sql uses
+	// the pool, so it may keep all of them idle; it must then also queue
+	// its callers itself at the pool's size, or a caller would wait in
+	// pgxpool for a connection idling in database/sql.
+	db.SetMaxOpenConns(int(opts.MaxConns))
+	db.SetMaxIdleConns(int(opts.MaxConns))
+	s := &DB{db: db, d: postgresDialect, closePool: pool.Close}
 	if err := s.prepare(ctx, name); err != nil {
 		s.Close()
 		return nil, err

@@ -37,6 +37,11 @@ type DB struct {
 	writeSem chan struct{}
 	// closePool closes what the database/sql handle is built on, if anything.
 	closePool func()
+	// prepared holds, on SQLite, the hot reads (hotReads) prepared at open,
+	// by query text: parsing a statement cost more than running it.
+	// PostgreSQL needs none: pgx prepares and caches every statement on each
+	// connection itself.
+	prepared map[string]*sql.Stmt
 }
 
 // SQLite is the name of DB that callers knew before PostgreSQL.
@@ -87,7 +92,51 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.prepareReads(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: open database %s: %w", path, err)
+	}
 	return s, nil
+}
+
+// hotReads are the reads of nearly every request, prepared on SQLite.
+func (s *DB) hotReads() []string {
+	return []string{
+		s.d.users.byID, s.d.users.byEmail, s.d.users.emailFold, s.d.users.auth,
+		profileQuery, totpByID, firstTOTPOfUser, staticByID, firstStaticOfUser, hasConfirmedDevice,
+	}
+}
+
+// prepareReads prepares hotReads. database/sql then prepares each again
+// on every pooled connection the first time it runs there; the pool is
+// fixed, so that happens once per connection.
+func (s *DB) prepareReads(ctx context.Context) error {
+	s.prepared = make(map[string]*sql.Stmt)
+	for _, q := range s.hotReads() {
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %s: %w", firstWords(q), err)
+		}
+		s.prepared[q] = st
+	}
+	return nil
+}
+
+// queryRow runs a single-row read, through its prepared statement if
+// there is one.
+func (s *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := s.prepared[query]; st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.db.QueryRowContext(ctx, query, args...)
+}
+
+// query is queryRow for reads of several rows.
+func (s *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := s.prepared[query]; st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.db.QueryContext(ctx, query, args...)
 }
 
 // prepare checks the connection and brings the schema up to date. name
@@ -107,6 +156,9 @@ func (s *DB) prepare(ctx context.Context, name string) error {
 
 // Close closes the database.
 func (s *DB) Close() error {
+	for _, st := range s.prepared {
+		_ = st.Close() // the database's Close below reports what matters
+	}
 	err := s.db.Close()
 	if s.closePool != nil {
 		s.closePool()
@@ -274,17 +326,6 @@ func isUniqueViolation(err error) bool {
 // rowScanner is what *sql.Row and *sql.Rows have in common.
 type rowScanner interface {
 	Scan(dest ...any) error
-}
-
-// exists reports whether query (a SELECT EXISTS(...)) is true.
-func exists(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, query string, args ...any) (bool, error) {
-	var ok bool
-	if err := q.QueryRowContext(ctx, query, args...).Scan(&ok); err != nil {
-		return false, err
-	}
-	return ok, nil
 }
 
 // userExists is the check made before inserting rows that reference a user:

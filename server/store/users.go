@@ -12,28 +12,43 @@ import (
 const userColumns = `id, password, last_login, is_superuser, email, is_active, is_admin, jwt_secret, date_joined`
 
 func scanUser(r rowScanner) (User, error) {
-	var (
-		u                 User
-		lastLogin, joined nullTime
-		secret            string
-	)
-	if err := r.Scan(&u.ID, &u.Password, &lastLogin, &u.IsSuperuser, &u.Email, &u.IsActive, &u.IsAdmin, &secret, &joined); err != nil {
+	var x userScan
+	if err := r.Scan(x.dest()...); err != nil {
 		return User{}, err
 	}
+	return x.user()
+}
+
+// userScan is what a users row is scanned into, before the checks.
+type userScan struct {
+	u                 User
+	lastLogin, joined nullTime
+	secret            string
+}
+
+// dest is the scan destinations of the user's columns, followed by more.
+func (x *userScan) dest(more ...any) []any {
+	d := make([]any, 0, 9+len(more))
+	d = append(d, &x.u.ID, &x.u.Password, &x.lastLogin, &x.u.IsSuperuser, &x.u.Email, &x.u.IsActive, &x.u.IsAdmin, &x.secret, &x.joined)
+	return append(d, more...)
+}
+
+func (x *userScan) user() (User, error) {
+	u := x.u
 	var err error
-	if u.JWTSecret, err = uuidFromDB(secret); err != nil {
+	if u.JWTSecret, err = uuidFromDB(x.secret); err != nil {
 		return User{}, fmt.Errorf("users.jwt_secret of user %d: %w", u.ID, err)
 	}
-	if !joined.Valid {
+	if !x.joined.Valid {
 		return User{}, fmt.Errorf("users.date_joined of user %d is NULL", u.ID)
 	}
-	u.LastLogin = lastLogin.ptr()
-	u.DateJoined = joined.Time
+	u.LastLogin = x.lastLogin.ptr()
+	u.DateJoined = x.joined.Time
 	return u, nil
 }
 
-func queryUsers(ctx context.Context, db *sql.DB, query string, args ...any) ([]User, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
+func (s *DB) queryUsers(ctx context.Context, query string, args ...any) ([]User, error) {
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +89,7 @@ func (s *DB) CreateUser(ctx context.Context, u User) (User, error) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO account_profile (display_name, profile_image, about, user_id) VALUES (NULL, '', NULL, $1)`, id); err != nil {
 			return fmt.Errorf("insert profile of user %d: %w", id, err)
 		}
-		created, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+		created, err = scanUser(tx.QueryRowContext(ctx, s.d.users.byID, id))
 		if err != nil {
 			return fmt.Errorf("read back user %d: %w", id, err)
 		}
@@ -91,15 +106,74 @@ func (s *DB) CreateUser(ctx context.Context, u User) (User, error) {
 
 // UserByID returns the user with primary key id, or ErrNotFound.
 func (s *DB) UserByID(ctx context.Context, id int64) (User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	if !s.d.idFits(id) {
+		return User{}, notFound("user %d", id)
+	}
+	u, err := scanUser(s.queryRow(ctx, s.d.users.byID, id))
 	return readOne(u, err, "user %d", id)
 }
 
 // UserByEmail returns the user whose email is exactly email (case-sensitive, as
 // the original's login lookup), or ErrNotFound.
 func (s *DB) UserByEmail(ctx context.Context, email string) (User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
+	u, err := scanUser(s.queryRow(ctx, s.d.users.byEmail, email))
 	return readOne(u, err, "user with that email")
+}
+
+// AuthUser is what authenticating a request and its OTP gate need, read
+// together.
+type AuthUser struct {
+	User
+	// HasConfirmedDevice is true when the user has a confirmed TOTP or
+	// static device.
+	HasConfirmedDevice bool
+	// DeviceConfirmed is true when the device asked about is a confirmed
+	// device of this user.
+	DeviceConfirmed bool
+	// Profile is the user's account_profile row, nil when there is none.
+	Profile *Profile
+}
+
+// DeviceRef names a device by its table and primary key.
+type DeviceRef struct {
+	Static bool // otp_static_staticdevice; otherwise otp_totp_totpdevice
+	ID     int64
+}
+
+// AuthUser returns the user with primary key id, whether they have a
+// confirmed device, whether device (nil for none) is one of them, and their
+// profile, or ErrNotFound. It is one statement, so one round trip and one
+// snapshot: what it reports held together at one moment, as if the
+// separate reads had run with nothing in between.
+func (s *DB) AuthUser(ctx context.Context, id int64, device *DeviceRef) (AuthUser, error) {
+	if !s.d.idFits(id) {
+		return AuthUser{}, notFound("user %d", id)
+	}
+	var totpID, staticID any // NULL matches no device
+	if device != nil && s.d.idFits(device.ID) {
+		if device.Static {
+			staticID = device.ID
+		} else {
+			totpID = device.ID
+		}
+	}
+	var (
+		a                  AuthUser
+		x                  userScan
+		hasProfile         bool
+		name, image, about sql.NullString
+	)
+	err := s.queryRow(ctx, s.d.users.auth, id, totpID, staticID).Scan(x.dest(&a.HasConfirmedDevice, &a.DeviceConfirmed, &hasProfile, &name, &image, &about)...)
+	if err == nil {
+		a.User, err = x.user()
+	}
+	if _, err = readOne(a, err, "user %d", id); err != nil {
+		return AuthUser{}, err
+	}
+	if hasProfile {
+		a.Profile = &Profile{DisplayName: strPtr(name), ProfileImage: strPtr(image), About: strPtr(about)}
+	}
+	return a, nil
 }
 
 // UsersByEmailFold returns, ordered by id, the users whose email equals email
@@ -111,7 +185,7 @@ func (s *DB) UserByEmail(ctx context.Context, email string) (User, error) {
 // index instead of a scan. On PostgreSQL it is UPPER() = UPPER(), which folds
 // Unicode letters, from the vsauth_users_email_upper index.
 func (s *DB) UsersByEmailFold(ctx context.Context, email string) ([]User, error) {
-	users, err := queryUsers(ctx, s.db, s.d.emailFold, email)
+	users, err := s.queryUsers(ctx, s.d.users.emailFold, email)
 	if err != nil {
 		return nil, fmt.Errorf("store: read users by email: %w", err)
 	}
@@ -120,7 +194,7 @@ func (s *DB) UsersByEmailFold(ctx context.Context, email string) ([]User, error)
 
 // ListUsers returns every user, ordered by id.
 func (s *DB) ListUsers(ctx context.Context) ([]User, error) {
-	users, err := queryUsers(ctx, s.db, `SELECT `+userColumns+` FROM users ORDER BY id`)
+	users, err := s.queryUsers(ctx, `SELECT `+userColumns+` FROM users ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
@@ -249,7 +323,7 @@ func (s *DB) DeleteUser(ctx context.Context, userID int64) error {
 // Profile returns the user's account_profile row, or nil, nil when there is none
 // (users created by the original before profiles existed, or an unknown user).
 func (s *DB) Profile(ctx context.Context, userID int64) (*Profile, error) {
-	p, err := scanProfile(s.db.QueryRowContext(ctx, `SELECT display_name, profile_image, about FROM account_profile WHERE user_id = $1`, userID))
+	p, err := scanProfile(s.queryRow(ctx, profileQuery, userID))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
@@ -258,6 +332,8 @@ func (s *DB) Profile(ctx context.Context, userID int64) (*Profile, error) {
 	}
 	return p, nil
 }
+
+const profileQuery = `SELECT display_name, profile_image, about FROM account_profile WHERE user_id = $1`
 
 func scanProfile(r rowScanner) (*Profile, error) {
 	var name, image, about sql.NullString
