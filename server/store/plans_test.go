@@ -151,6 +151,13 @@ func perRequestWork(t *testing.T, s *DB) {
 	}
 	_, err = s.UserByID(ctx, u.ID)
 	check("UserByID", err)
+	// Every authenticated request's one read (with and without a device).
+	_, err = s.AuthUser(ctx, u.ID, nil)
+	check("AuthUser", err)
+	_, err = s.AuthUser(ctx, u.ID, &DeviceRef{ID: 1})
+	check("AuthUser with a TOTP device", err)
+	_, err = s.AuthUser(ctx, u.ID, &DeviceRef{Static: true, ID: 1})
+	check("AuthUser with a static device", err)
 	_, err = s.UserByEmail(ctx, "Plan@Example.com")
 	check("UserByEmail", err)
 	got, err := s.UsersByEmailFold(ctx, "PLAN@example.COM")
@@ -369,7 +376,7 @@ func TestPerRequestQueriesUseIndexes(t *testing.T) {
 		if len(rec.order) < 40 {
 			t.Fatalf("only %d statements recorded: %q", len(rec.order), rec.order)
 		}
-		for _, want := range []string{s.d.emailFold, `SELECT ` + userColumns + ` FROM users WHERE email = $1`} {
+		for _, want := range []string{s.d.users.emailFold, s.d.users.byEmail, s.d.users.auth} {
 			if _, ok := rec.args[want]; !ok {
 				t.Errorf("not recorded: %s", want)
 			}
