@@ -98,6 +98,12 @@ type Config struct {
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 
+	// MaxPendingResets bounds the hardened profile's reset lookups that run
+	// after their 204 (D10): beyond it a request's lookup is dropped, with a
+	// warning, instead of a flood of requests piling up goroutines. 0 means
+	// DefaultMaxPendingResets.
+	MaxPendingResets int
+
 	// PublicURL, when set, is the scheme and host ("https://auth.example.com")
 	// that links in answers and mail use, whatever the request said.
 	PublicURL string
@@ -141,6 +147,10 @@ const (
 // field data (which vsauth still does, as Django does) and read JSON and
 // form bodies whole, so bodies of a few MiB must get its usual answers.
 const DefaultMaxBodyBytes = 10 << 20
+
+// DefaultMaxPendingResets is MaxPendingResets unless configured. A lookup
+// and an outbox write take a few milliseconds, so only a flood fills it.
+const DefaultMaxPendingResets = 256
 
 // errNoMailer: without a Mailer, mail goes to the Store's outbox, which a
 // Store need not have.
@@ -193,6 +203,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.ResetMailWindow <= 0 {
 		c.ResetMailWindow = DefaultResetMailWindow
+	}
+	if c.MaxPendingResets <= 0 {
+		c.MaxPendingResets = DefaultMaxPendingResets
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

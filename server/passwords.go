@@ -83,9 +83,16 @@ func (s *Server) resetPassword(r *request) response {
 		// D10: answer before looking the address up, so the time taken
 		// does not tell whether an account exists. The 204 promises
 		// nothing either way; Wait lets a shutdown finish the work.
+		select {
+		case s.pendingResets <- struct{}{}:
+		default:
+			// A flood: the answer stays the same 204, the lookup is dropped.
+			s.cfg.Logger.Warn("password reset dropped: too many reset lookups in flight", "max", cap(s.pendingResets))
+			return empty(http.StatusNoContent)
+		}
 		s.background.Add(1)
 		go func() {
-			defer s.background.Done()
+			defer func() { <-s.pendingResets; s.background.Done() }()
 			if err := s.sendResetMail(context.WithoutCancel(r.Context()), reset); err != nil {
 				s.cfg.Logger.Error("password reset mail", "err", err)
 			}

@@ -30,7 +30,9 @@ type Server struct {
 	// background counts work that outlives its request (hardened reset
 	// mail); Wait blocks on it.
 	background sync.WaitGroup
-	publicURL  *url.URL // Config.PublicURL parsed; nil when unset
+	// pendingResets holds a slot per hardened reset lookup in flight.
+	pendingResets chan struct{}
+	publicURL     *url.URL // Config.PublicURL parsed; nil when unset
 }
 
 // Wait blocks until work started by earlier requests has finished. Call it
@@ -93,6 +95,8 @@ func New(cfg Config) (*Server, error) {
 		cfg:    cfg,
 		store:  cfg.Store,
 		hasher: password.Hasher{Iterations: cfg.PasswordIterations, Rand: cfg.Rand},
+
+		pendingResets: make(chan struct{}, cfg.MaxPendingResets),
 
 		otpThrottle:   otp.ThrottlePolicy{Factor: cfg.OTPThrottleFactor},
 		loginThrottle: otp.ThrottlePolicy{Factor: cfg.LoginThrottleFactor, Max: max(cfg.LoginLockMax, 0)},
