@@ -157,27 +157,28 @@ func (s *Server) login(r *request) response {
 // dummy hash: a locked account answers as slowly as an unknown one.
 func (s *Server) checkCredentials(r *request, email, pw string) (store.User, bool) {
 	ctx := r.Context()
-	user, err := s.store.UserByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) {
+	// An unknown address costs the dummy hash and logs no address: what was
+	// typed may be a password in the wrong box.
+	unknown := func() (store.User, bool) {
 		s.hasher.Dummy(pw)
-		// No address: what was typed may be a password in the wrong box.
 		s.event(r.Request, evLoginFailed, 0, slog.String("reason", "unknown account"))
 		return store.User{}, false
 	}
-	if err != nil {
+	user, err := s.store.UserByEmail(ctx, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return unknown()
+	case err != nil:
 		panic(err)
 	}
 	if s.hardened() {
 		claim, err := s.store.ClaimLoginAttempt(ctx, user.ID, s.now(), s.loginThrottle.Allows)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		switch {
+		case errors.Is(err, store.ErrNotFound): // deleted meanwhile
+			return unknown()
+		case err != nil:
 			panic(err)
-		}
-		if err != nil {
-			s.hasher.Dummy(pw)
-			s.event(r.Request, evLoginFailed, 0, slog.String("reason", "unknown account"))
-			return store.User{}, false
-		}
-		if !claim.Allowed {
+		case !claim.Allowed:
 			s.hasher.Dummy(pw)
 			s.event(r.Request, evLoginThrottled, user.ID, slog.Time("locked_until", claim.LockedUntil.UTC()))
 			return store.User{}, false
