@@ -2,9 +2,7 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,32 +26,17 @@ func (f *fixture) burst(n int, path, body, token string) map[string]int {
 		start = make(chan struct{})
 	)
 	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			hr, err := http.NewRequest("POST", f.URL+path, strings.NewReader(body))
-			if err != nil {
-				f.t.Error(err)
-				return
-			}
-			if body != "" {
-				hr.Header.Set("Content-Type", "application/json")
-			}
-			if token != "" {
-				hr.Header.Set("Authorization", "JWT "+token)
-			}
+		wg.Go(func() {
 			<-start
-			res, err := http.DefaultTransport.RoundTrip(hr)
+			status, b, err := rawPost(f.URL, path, token, body)
 			if err != nil {
 				f.t.Error(err)
 				return
 			}
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
 			mu.Lock()
-			seen[http.StatusText(res.StatusCode)+" "+string(b)]++
+			seen[http.StatusText(status)+" "+b]++
 			mu.Unlock()
-		}()
+		})
 	}
 	close(start)
 	wg.Wait()
