@@ -2,9 +2,7 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,32 +26,17 @@ func (f *fixture) burst(n int, path, body, token string) map[string]int {
 		start = make(chan struct{})
 	)
 	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			hr, err := http.NewRequest("POST", f.URL+path, strings.NewReader(body))
-			if err != nil {
-				f.t.Error(err)
-				return
-			}
-			if body != "" {
-				hr.Header.Set("Content-Type", "application/json")
-			}
-			if token != "" {
-				hr.Header.Set("Authorization", "JWT "+token)
-			}
+		wg.Go(func() {
 			<-start
-			res, err := http.DefaultTransport.RoundTrip(hr)
+			status, b, err := rawPost(f.URL, path, token, body)
 			if err != nil {
 				f.t.Error(err)
 				return
 			}
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
 			mu.Lock()
-			seen[http.StatusText(res.StatusCode)+" "+string(b)]++
+			seen[http.StatusText(status)+" "+b]++
 			mu.Unlock()
-		}()
+		})
 	}
 	close(start)
 	wg.Wait()
@@ -62,10 +45,18 @@ func (f *fixture) burst(n int, path, body, token string) map[string]int {
 
 // The hardened throttles hold under concurrency: 50 wrong answers at once
 // are checked exactly once (one failure counted, so the lock is 1 s, not
-// 2^49 s), for passwords, TOTP codes and emergency codes alike.
+// 2^49 s), for passwords, TOTP codes and emergency codes alike, on
+// either store: each store's claim is its own conditional UPDATE.
 func TestHardenedThrottleBurstsCheckOnce(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { throttleBurstsCheckOnce(t, newFixture(t, server.Hardened)) })
+	t.Run("postgres", func(t *testing.T) {
+		st := servertest.OpenPostgres(t, servertest.PostgresSchema(t))
+		throttleBurstsCheckOnce(t, &fixture{Env: servertest.Start(t, server.Hardened, servertest.WithStore(st)), t: t})
+	})
+}
+
+func throttleBurstsCheckOnce(t *testing.T, f *fixture) {
 	ctx := context.Background()
-	f := newFixture(t, server.Hardened)
 	f.createUser("alice@example.com", alicePW)
 	first := f.login("alice@example.com", alicePW)
 	key, _ := f.enrolAndVerify(first)

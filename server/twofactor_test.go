@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/virtualspaces/vsauth/internal/servertest"
 	"github.com/virtualspaces/vsauth/internal/totp"
 	"github.com/virtualspaces/vsauth/server"
 )
@@ -225,5 +226,34 @@ func TestOTPAuthURLIsStandard(t *testing.T) {
 	u, err := url.Parse(strings.Trim(body, `"`))
 	if err != nil || u.Scheme != "otpauth" || u.Host != "totp" || u.Query().Get("period") != "30" {
 		t.Fatalf("otpauth URL %q: %v", body, err)
+	}
+}
+
+// TestTOTPCodeRacedOnce: twenty requests at once with the same right code
+// log in exactly once, in either profile on either store; the rest are the
+// replay's bare 400.
+func TestTOTPCodeRacedOnce(t *testing.T) {
+	for _, profile := range []server.Profile{server.Compat, server.Hardened} {
+		t.Run(string(profile), func(t *testing.T) { totpCodeRacedOnce(t, newFixture(t, profile)) })
+		t.Run(string(profile)+"-postgres", func(t *testing.T) {
+			st := servertest.OpenPostgres(t, servertest.PostgresSchema(t))
+			totpCodeRacedOnce(t, &fixture{Env: servertest.Start(t, profile, servertest.WithStore(st)), t: t})
+		})
+	}
+}
+
+func totpCodeRacedOnce(t *testing.T, f *fixture) {
+	f.createUser("alice@example.com", alicePW)
+	first := f.login("alice@example.com", alicePW)
+	key, _ := f.enrolAndVerify(first)
+	got := f.burst(20, "/api/totp/login/"+f.code(key, 30*time.Second)+"/", "", first)
+	created := 0
+	for answer, n := range got {
+		if strings.HasPrefix(answer, `Created {"token":"`) {
+			created += n
+		}
+	}
+	if created != 1 || got["Bad Request "] != 19 {
+		t.Fatalf("answers to one code sent 20 times at once: %v", got)
 	}
 }
