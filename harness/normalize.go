@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/virtualspaces/vsauth/internal/jsonedit"
 )
 
 // normExchange is an exchange with everything that must differ between two
@@ -149,70 +150,26 @@ func (n *normalizer) path(p string) string {
 // values normalized, or any other body as normalized text.
 func (n *normalizer) body(b []byte, contentType string, at time.Time, request bool) string {
 	if strings.Contains(strings.ToLower(contentType), "json") {
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		var out bytes.Buffer
-		if err := n.copyJSON(dec, &out, "", false, at, request); err == nil {
-			if _, err := dec.Token(); err == io.EOF {
-				return out.String()
+		out, ok := jsonedit.Rewrite(b, func(path []string, inArray bool, v any) any {
+			key := ""
+			if len(path) > 0 {
+				key = path[len(path)-1]
 			}
+			switch v := v.(type) {
+			case string:
+				return n.value(v, key, inArray, at, request)
+			case json.Number:
+				if key == "id" || key == "user_id" {
+					return n.id(v.String())
+				}
+			}
+			return v
+		})
+		if ok {
+			return out
 		}
 	}
 	return n.text(string(b))
-}
-
-func (n *normalizer) copyJSON(dec *json.Decoder, out *bytes.Buffer, key string, inArray bool, at time.Time, request bool) error {
-	t, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch t := t.(type) {
-	case json.Delim:
-		open, closing := byte('{'), byte('}')
-		if t == '[' {
-			open, closing = '[', ']'
-		}
-		out.WriteByte(open)
-		for i := 0; dec.More(); i++ {
-			if i > 0 {
-				out.WriteByte(',')
-			}
-			k := ""
-			if open == '{' {
-				kt, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				k, _ = kt.(string)
-				writeJSON(out, k)
-				out.WriteByte(':')
-			}
-			if err := n.copyJSON(dec, out, k, open == '[', at, request); err != nil {
-				return err
-			}
-		}
-		out.WriteByte(closing)
-		_, err := dec.Token()
-		return err
-	case string:
-		writeJSON(out, n.value(t, key, inArray, at, request))
-	case json.Number:
-		if key == "id" || key == "user_id" {
-			writeJSON(out, n.id(t.String()))
-		} else {
-			out.WriteString(t.String())
-		}
-	default:
-		writeJSON(out, t)
-	}
-	return nil
-}
-
-func writeJSON(out *bytes.Buffer, v any) {
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-	out.Truncate(out.Len() - 1) // Encode's newline
 }
 
 // value normalizes a JSON string by what its field and shape say it is.
