@@ -1,15 +1,16 @@
 package client
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/virtualspaces/vsauth/internal/jsonedit"
 )
 
 const redacted = "[REDACTED]"
@@ -119,82 +120,21 @@ func traceBody(contentType string, body []byte, redactAll bool) string {
 }
 
 // redactJSON re-encodes a JSON document, keeping key order, with the values
-// of secret keys, JWT-shaped strings and otpauth secrets replaced.
+// of secret keys (and all within them), JWT-shaped strings and otpauth
+// secrets replaced.
 func redactJSON(body []byte, redactAll bool) (string, bool) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var out bytes.Buffer
-	if err := copyRedacted(dec, &out, redactAll); err != nil {
-		return "", false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return "", false
-	}
-	return out.String(), true
-}
-
-func copyRedacted(dec *json.Decoder, out *bytes.Buffer, redactAll bool) error {
-	t, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch t := t.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			out.WriteByte('{')
-			for i := 0; dec.More(); i++ {
-				k, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				key, _ := k.(string)
-				if i > 0 {
-					out.WriteByte(',')
-				}
-				writeJSONString(out, key)
-				out.WriteByte(':')
-				if err := copyRedacted(dec, out, redactAll || secretKeys[key]); err != nil {
-					return err
-				}
+	return jsonedit.Rewrite(body, func(path []string, _ bool, v any) any {
+		if redactAll || slices.ContainsFunc(path, func(k string) bool { return secretKeys[k] }) {
+			return redacted
+		}
+		if s, ok := v.(string); ok {
+			switch {
+			case jwtRE.MatchString(s):
+				return redacted
+			case strings.HasPrefix(strings.ToLower(s), "otpauth://"):
+				return otpSecret.ReplaceAllString(s, "${1}"+redacted)
 			}
-			out.WriteByte('}')
-		case '[':
-			out.WriteByte('[')
-			for i := 0; dec.More(); i++ {
-				if i > 0 {
-					out.WriteByte(',')
-				}
-				if err := copyRedacted(dec, out, redactAll); err != nil {
-					return err
-				}
-			}
-			out.WriteByte(']')
 		}
-		_, err := dec.Token() // the closing delimiter
-		return err
-	case string:
-		switch {
-		case redactAll || jwtRE.MatchString(t):
-			t = redacted
-		case strings.HasPrefix(strings.ToLower(t), "otpauth://"):
-			t = otpSecret.ReplaceAllString(t, "${1}"+redacted)
-		}
-		writeJSONString(out, t)
-	default:
-		if redactAll {
-			writeJSONString(out, redacted)
-			return nil
-		}
-		b, _ := json.Marshal(t)
-		out.Write(b)
-	}
-	return nil
-}
-
-func writeJSONString(out *bytes.Buffer, s string) {
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	out.Truncate(out.Len() - 1) // Encode's newline
+		return v
+	})
 }

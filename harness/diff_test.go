@@ -345,6 +345,9 @@ func TestNormalize(t *testing.T) {
 			header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`"otpauth://totp/a-0badcafe%40example.com?secret=H4EXRQMMWTCCG5CIJ7TANDBFPKH5W7ZM&algorithm=SHA1&digits=6&period=30"`)},
 		{method: "GET", path: "/api/user/view/", host: "127.0.0.1:8002", reqHeader: http.Header{}, status: 200,
 			header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"id":17,"profile":{"profile_image":"http://127.0.0.1:8002/media/x.png"}}`)},
+		{method: "POST", path: "/api/user/delete/", host: "127.0.0.1:8002", reqHeader: http.Header{},
+			reqBody: []byte(`{"current_password":" pass word "}`), status: 400, header: http.Header{"Content-Type": {"text/plain"}},
+			body: []byte(`"hunter2-hunter2" and " pass word " and "pass word" were sent to 127.0.0.1:8002, that is 127.0.0.1`)},
 	}
 	n := newNormalizer("0badcafe", xs, nil)
 	var got []string
@@ -358,6 +361,7 @@ func TestNormalize(t *testing.T) {
 		`GET /api/static/create/ none 201 map[Content-Type:application/json]  ["<code>","<code>"]`,
 		`GET /api/totp/create/ none 201 map[Content-Type:application/json]  "otpauth://totp/a-$UNIQUE%40example.com?secret=<secret>&algorithm=SHA1&digits=6&period=30"`,
 		`GET /api/user/view/ none 200 map[Content-Type:application/json]  {"id":"<id:1>","profile":{"profile_image":"http://$HOST/media/x.png"}}`,
+		`POST /api/user/delete/ none 400 map[Content-Type:text/plain] {"current_password":"<current_password>"} "<secret>" and "<secret>" and "<secret>" were sent to $HOST, that is $HOST`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

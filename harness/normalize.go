@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/virtualspaces/vsauth/internal/jsonedit"
 )
 
 // normExchange is an exchange with everything that must differ between two
@@ -60,41 +61,57 @@ var (
 
 // normalizer normalizes the exchanges of one flow on one side.
 type normalizer struct {
-	unique string
-	hosts  []string // the side's server, as host:port and as host
 	ids    map[string]int
 	ignore map[string]bool // canonical header names
-	// secrets are the raw values the side's requests carried (passwords,
-	// tokens, uids): removed from whatever a server echoed back.
-	secrets []string
+	// secrets replaces the raw values the side's requests carried
+	// (passwords, tokens, uids) in whatever a server echoed back; places
+	// replaces $UNIQUE and the side's server, as host:port and as host.
+	// Both are built once per flow, as text runs on every string.
+	secrets, places *strings.Replacer
 }
 
 func newNormalizer(unique string, xs []exchange, ignore []string) *normalizer {
-	n := &normalizer{unique: unique, ids: map[string]int{}, ignore: map[string]bool{}}
+	n := &normalizer{ids: map[string]int{}, ignore: map[string]bool{}}
 	for _, h := range append(slices.Clone(ignoredHeaders), ignore...) {
 		n.ignore[http.CanonicalHeaderKey(h)] = true
 	}
+	var hosts, secrets []string
+	addSecret := func(v string) {
+		if len(v) >= minSecretLen && !slices.Contains(secrets, v) {
+			secrets = append(secrets, v)
+		}
+	}
 	for _, x := range xs {
-		if x.host != "" && !slices.Contains(n.hosts, x.host) {
-			n.hosts = append(n.hosts, x.host)
+		if x.host != "" && !slices.Contains(hosts, x.host) {
+			hosts = append(hosts, x.host)
 			if u, err := url.Parse("//" + x.host); err == nil && u.Hostname() != x.host {
-				n.hosts = append(n.hosts, u.Hostname())
+				hosts = append(hosts, u.Hostname())
 			}
 		}
 		if a := x.reqHeader.Get("Authorization"); a != "" {
-			n.addSecret(strings.TrimSpace(strings.TrimPrefix(a, "JWT")))
+			addSecret(strings.TrimSpace(strings.TrimPrefix(a, "JWT")))
 		}
-		collectSecrets(x.reqBody, n.addSecret)
+		collectSecrets(x.reqBody, addSecret)
 	}
-	// Longest first, so that a host:port goes before its host.
-	slices.SortStableFunc(n.hosts, func(a, b string) int { return len(b) - len(a) })
+	// Longest first, so that a value goes whole before one it contains (a
+	// host:port before its host).
+	longestFirst := func(a, b string) int { return len(b) - len(a) }
+	slices.SortStableFunc(secrets, longestFirst)
+	slices.SortStableFunc(hosts, longestFirst)
+	var pairs []string
+	for _, v := range secrets {
+		pairs = append(pairs, v, "<secret>")
+	}
+	n.secrets = strings.NewReplacer(pairs...)
+	pairs = nil
+	if unique != "" {
+		pairs = append(pairs, unique, "$UNIQUE")
+	}
+	for _, h := range hosts {
+		pairs = append(pairs, h, "$HOST")
+	}
+	n.places = strings.NewReplacer(pairs...)
 	return n
-}
-
-func (n *normalizer) addSecret(v string) {
-	if len(v) >= minSecretLen && !slices.Contains(n.secrets, v) {
-		n.secrets = append(n.secrets, v)
-	}
 }
 
 // collectSecrets calls add with the values of requestSecretKeys in a JSON body.
@@ -149,70 +166,26 @@ func (n *normalizer) path(p string) string {
 // values normalized, or any other body as normalized text.
 func (n *normalizer) body(b []byte, contentType string, at time.Time, request bool) string {
 	if strings.Contains(strings.ToLower(contentType), "json") {
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		var out bytes.Buffer
-		if err := n.copyJSON(dec, &out, "", false, at, request); err == nil {
-			if _, err := dec.Token(); err == io.EOF {
-				return out.String()
+		out, ok := jsonedit.Rewrite(b, func(path []string, inArray bool, v any) any {
+			key := ""
+			if len(path) > 0 {
+				key = path[len(path)-1]
 			}
+			switch v := v.(type) {
+			case string:
+				return n.value(v, key, inArray, at, request)
+			case json.Number:
+				if key == "id" || key == "user_id" {
+					return n.id(v.String())
+				}
+			}
+			return v
+		})
+		if ok {
+			return out
 		}
 	}
 	return n.text(string(b))
-}
-
-func (n *normalizer) copyJSON(dec *json.Decoder, out *bytes.Buffer, key string, inArray bool, at time.Time, request bool) error {
-	t, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch t := t.(type) {
-	case json.Delim:
-		open, closing := byte('{'), byte('}')
-		if t == '[' {
-			open, closing = '[', ']'
-		}
-		out.WriteByte(open)
-		for i := 0; dec.More(); i++ {
-			if i > 0 {
-				out.WriteByte(',')
-			}
-			k := ""
-			if open == '{' {
-				kt, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				k, _ = kt.(string)
-				writeJSON(out, k)
-				out.WriteByte(':')
-			}
-			if err := n.copyJSON(dec, out, k, open == '[', at, request); err != nil {
-				return err
-			}
-		}
-		out.WriteByte(closing)
-		_, err := dec.Token()
-		return err
-	case string:
-		writeJSON(out, n.value(t, key, inArray, at, request))
-	case json.Number:
-		if key == "id" || key == "user_id" {
-			writeJSON(out, n.id(t.String()))
-		} else {
-			out.WriteString(t.String())
-		}
-	default:
-		writeJSON(out, t)
-	}
-	return nil
-}
-
-func writeJSON(out *bytes.Buffer, v any) {
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-	out.Truncate(out.Len() - 1) // Encode's newline
 }
 
 // value normalizes a JSON string by what its field and shape say it is.
@@ -247,17 +220,10 @@ func (n *normalizer) id(raw string) string {
 // reset links, TOTP secrets, $UNIQUE, the server's host and dates.
 func (n *normalizer) text(s string) string {
 	s = jwtInText.ReplaceAllStringFunc(s, func(t string) string { return n.token(t, time.Time{}) })
-	for _, v := range n.secrets {
-		s = strings.ReplaceAll(s, v, "<secret>")
-	}
+	s = n.secrets.Replace(s)
 	s = resetLinkPath.ReplaceAllString(s, "${1}<uid>/<token>")
 	s = otpSecretArg.ReplaceAllString(s, "${1}<secret>")
-	if n.unique != "" {
-		s = strings.ReplaceAll(s, n.unique, "$UNIQUE")
-	}
-	for _, h := range n.hosts {
-		s = strings.ReplaceAll(s, h, "$HOST")
-	}
+	s = n.places.Replace(s)
 	s = httpDate.ReplaceAllString(s, "<date>")
 	return isoDate.ReplaceAllString(s, "<date>")
 }
