@@ -63,6 +63,8 @@ type AuditEntry struct {
 	Changes map[string]int `json:"changes"`
 }
 
+var errNoSecret = errors.New("a new jwt secret is required")
+
 // errDryRun unwinds a dry run's transaction.
 var errDryRun = errors.New("dry run")
 
@@ -154,25 +156,23 @@ func applyAdmin(ctx context.Context, tx *sql.Tx, req AdminRequest, secret string
 	}
 	revoke := func() error {
 		if secret == "" {
-			return errors.New("a new jwt secret is required")
+			return errNoSecret
 		}
 		changes["sessions_revoked"] = 1
-		return exec("", `UPDATE users SET jwt_secret = $1 WHERE id = $2`, secret, req.UserID)
+		return exec("", setJWTSecret, secret, req.UserID)
 	}
+	const loginFailures = `SELECT coalesce(sum(failure_count), 0) FROM vsauth_login_throttle WHERE user_id = $1`
 	switch req.Action {
 	case ActionResetTwoStep:
-		for _, step := range []struct{ key, query string }{
-			{"emergency_codes_deleted", `DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = $1)`},
-			{"static_devices_deleted", `DELETE FROM otp_static_staticdevice WHERE user_id = $1`},
-			{"totp_devices_deleted", `DELETE FROM otp_totp_totpdevice WHERE user_id = $1`},
-		} {
-			if err := exec(step.key, step.query, req.UserID); err != nil {
+		keys := []string{"emergency_codes_deleted", "static_devices_deleted", "totp_devices_deleted"}
+		for i, query := range deviceDeletes(false) {
+			if err := exec(keys[i], query, req.UserID); err != nil {
 				return err
 			}
 		}
 		return revoke()
 	case ActionClearThrottle:
-		if err := count("failed_logins_cleared", `SELECT coalesce(sum(failure_count), 0) FROM vsauth_login_throttle WHERE user_id = $1`); err != nil {
+		if err := count("failed_logins_cleared", loginFailures); err != nil {
 			return err
 		}
 		if err := count("failed_codes_cleared", `SELECT
@@ -181,9 +181,9 @@ func applyAdmin(ctx context.Context, tx *sql.Tx, req AdminRequest, secret string
 			return err
 		}
 		return execEach(ctx, tx, req.UserID,
-			`UPDATE otp_totp_totpdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE user_id = $1`,
-			`UPDATE otp_static_staticdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE user_id = $1`,
-			`DELETE FROM vsauth_login_throttle WHERE user_id = $1`,
+			`UPDATE otp_totp_totpdevice SET `+clearDeviceThrottle+` WHERE user_id = $1`,
+			`UPDATE otp_static_staticdevice SET `+clearDeviceThrottle+` WHERE user_id = $1`,
+			clearLoginThrottle,
 		)
 	case ActionRevokeSessions:
 		return revoke()
@@ -196,24 +196,23 @@ func applyAdmin(ctx context.Context, tx *sql.Tx, req AdminRequest, secret string
 		if req.NewHash == "" || req.ExpectHash == "" {
 			return errors.New("set-password needs the new and the expected hash")
 		}
-		if err := count("failed_logins_cleared", `SELECT coalesce(sum(failure_count), 0) FROM vsauth_login_throttle WHERE user_id = $1`); err != nil {
+		if secret == "" {
+			return errNoSecret
+		}
+		if err := count("failed_logins_cleared", loginFailures); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password = $1 WHERE id = $2 AND password = $3`, req.NewHash, req.UserID, req.ExpectHash)
+		// The password, the new secret and the cleared throttle in one
+		// compare-and-swap, as a reset by mail stores them.
+		done, err := updatePassword(ctx, tx, req.UserID, PasswordUpdate{ExpectHash: req.ExpectHash, NewHash: req.NewHash, NewJWTSecret: req.NewJWTSecret})
 		if err != nil {
 			return fmt.Errorf("update password: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			if err != nil {
-				return err
-			}
+		if !done {
 			return ErrChanged
 		}
-		changes["password_set"] = 1
-		if err := exec("", `DELETE FROM vsauth_login_throttle WHERE user_id = $1`, req.UserID); err != nil {
-			return err
-		}
-		return revoke()
+		changes["password_set"], changes["sessions_revoked"] = 1, 1
+		return nil
 	}
 	return fmt.Errorf("unknown action %q", req.Action)
 }
