@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -229,32 +228,17 @@ type AuditFilter struct {
 
 // Audit returns the entries f selects, oldest first.
 func (s *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	var (
-		where []string
-		args  []any
-	)
-	cond := func(expr string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(expr, len(args)))
-	}
+	var q filter
 	if f.UserID > 0 {
-		cond(`user_id = $%d`, f.UserID)
+		q.cond(`user_id = $%d`, f.UserID)
 	}
 	if f.Email != "" {
-		cond(`email = $%d`, f.Email)
+		q.cond(`email = $%d`, f.Email)
 	}
 	if !f.Since.IsZero() {
-		cond(`created_at >= $%d`, formatDjangoTime(f.Since))
+		q.cond(`created_at >= $%d`, formatDjangoTime(f.Since))
 	}
-	query := `SELECT id, created_at, actor, action, user_id, email, reason, changes FROM vsauth_audit`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	query += ` ORDER BY id DESC`
-	if f.Limit > 0 {
-		query += fmt.Sprintf(` LIMIT %d`, f.Limit)
-	}
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	rows, err := s.db.QueryContext(ctx, q.query(`SELECT id, created_at, actor, action, user_id, email, reason, changes FROM vsauth_audit`, `id DESC`, f.Limit), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: read audit: %w", err)
 	}
