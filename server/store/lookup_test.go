@@ -181,23 +181,7 @@ func TestUsersByEmailFoldMatchesLike(t *testing.T) {
 func TestUsersByEmailFoldUsesIndex(t *testing.T) {
 	s, _ := openTemp(t)
 	seedUsers(t, s, 1000)
-	rows, err := s.db.Query(`EXPLAIN QUERY PLAN `+sqliteDialect.users.emailFold, "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	plan := explain(t, s.db, s.d, sqliteDialect.users.emailFold, "x")
 	// Rows of one index key come in rowid order, so ORDER BY id needs no sort.
 	want := []string{"SEARCH u USING INDEX vsauth_users_email_lower (<expr>=?)"}
 	if !reflect.DeepEqual(plan, want) {
