@@ -81,19 +81,8 @@ func (s *DB) Accounts(ctx context.Context, f AccountFilter) ([]Account, error) {
 		q.cond(`u.id > $%d`, f.AfterID)
 	}
 	rows, err := s.db.QueryContext(ctx, q.query(accountQuery, `u.id`, f.Limit), q.args...)
+	out, err := scanAll(rows, err, scanAccount)
 	if err != nil {
-		return nil, fmt.Errorf("store: list accounts: %w", err)
-	}
-	defer rows.Close()
-	var out []Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list accounts: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list accounts: %w", err)
 	}
 	return out, nil

@@ -239,31 +239,28 @@ func (s *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
 		q.cond(`created_at >= $%d`, formatDjangoTime(f.Since))
 	}
 	rows, err := s.db.QueryContext(ctx, q.query(`SELECT id, created_at, actor, action, user_id, email, reason, changes FROM vsauth_audit`, `id DESC`, f.Limit), q.args...)
+	out, err := scanAll(rows, err, scanAuditEntry)
 	if err != nil {
-		return nil, fmt.Errorf("store: read audit: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var (
-			e       AuditEntry
-			at      nullTime
-			changes string
-		)
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.UserID, &e.Email, &e.Reason, &changes); err != nil {
-			return nil, fmt.Errorf("store: read audit: %w", err)
-		}
-		e.At = at.Time
-		if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
-			return nil, fmt.Errorf("store: read audit entry %d: %w", e.ID, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: read audit: %w", err)
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
 	}
 	return out, nil
+}
+
+func scanAuditEntry(r rowScanner) (AuditEntry, error) {
+	var (
+		e       AuditEntry
+		at      nullTime
+		changes string
+	)
+	if err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.UserID, &e.Email, &e.Reason, &changes); err != nil {
+		return AuditEntry{}, err
+	}
+	e.At = at.Time
+	if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
+		return AuditEntry{}, fmt.Errorf("entry %d: %w", e.ID, err)
+	}
+	return e, nil
 }

@@ -171,19 +171,12 @@ func (s *DB) ReplaceStaticTokens(ctx context.Context, userID int64, tokens []str
 // StaticTokens returns the device's remaining tokens in creation order.
 func (s *DB) StaticTokens(ctx context.Context, deviceID int64) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT token FROM otp_static_statictoken WHERE device_id = $1 ORDER BY id`, deviceID)
-	if err != nil {
-		return nil, fmt.Errorf("store: read tokens of static device %d: %w", deviceID, err)
-	}
-	defer rows.Close()
-	var tokens []string
-	for rows.Next() {
+	tokens, err := scanAll(rows, err, func(r rowScanner) (string, error) {
 		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, fmt.Errorf("store: read tokens of static device %d: %w", deviceID, err)
-		}
-		tokens = append(tokens, t)
-	}
-	if err := rows.Err(); err != nil {
+		err := r.Scan(&t)
+		return t, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: read tokens of static device %d: %w", deviceID, err)
 	}
 	return tokens, nil

@@ -49,19 +49,7 @@ func (x *userScan) user() (User, error) {
 
 func (s *DB) queryUsers(ctx context.Context, query string, args ...any) ([]User, error) {
 	rows, err := s.query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var users []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	return users, rows.Err()
+	return scanAll(rows, err, scanUser)
 }
 
 // CreateUser inserts u (its ID is ignored) together with the user's empty
