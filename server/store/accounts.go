@@ -62,53 +62,27 @@ var twoStepWhere = map[string]string{
 
 // Accounts returns the accounts f selects, ordered by id.
 func (s *DB) Accounts(ctx context.Context, f AccountFilter) ([]Account, error) {
-	var (
-		where []string
-		args  []any
-	)
-	cond := func(expr string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(expr, len(args)))
-	}
+	var q filter
 	if f.UserID > 0 {
-		cond(`u.id = $%d`, f.UserID)
+		q.cond(`u.id = $%d`, f.UserID)
 	}
 	if f.TwoStep != "" {
 		w, ok := twoStepWhere[f.TwoStep]
 		if !ok {
 			return nil, fmt.Errorf("store: unknown two-step state %q", f.TwoStep)
 		}
-		where = append(where, w)
+		q.where = append(q.where, w)
 	}
 	if !f.FailedLoginSince.IsZero() {
-		where = append(where, `l.failure_count > 0`)
-		cond(`l.failure_timestamp > $%d`, formatDjangoTime(f.FailedLoginSince))
+		q.where = append(q.where, `l.failure_count > 0`)
+		q.cond(`l.failure_timestamp > $%d`, formatDjangoTime(f.FailedLoginSince))
 	}
 	if f.AfterID > 0 {
-		cond(`u.id > $%d`, f.AfterID)
+		q.cond(`u.id > $%d`, f.AfterID)
 	}
-	query := accountQuery
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	query += ` ORDER BY u.id`
-	if f.Limit > 0 {
-		query += fmt.Sprintf(` LIMIT %d`, f.Limit)
-	}
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	rows, err := s.db.QueryContext(ctx, q.query(accountQuery, `u.id`, f.Limit), q.args...)
+	out, err := scanAll(rows, err, scanAccount)
 	if err != nil {
-		return nil, fmt.Errorf("store: list accounts: %w", err)
-	}
-	defer rows.Close()
-	var out []Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list accounts: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list accounts: %w", err)
 	}
 	return out, nil
@@ -117,27 +91,22 @@ func (s *DB) Accounts(ctx context.Context, f AccountFilter) ([]Account, error) {
 func scanAccount(r rowScanner) (Account, error) {
 	var (
 		a                         Account
-		lastLogin, joined         nullTime
-		secret                    string
+		x                         userScan
 		totpID, staticID          sql.NullInt64
 		totpOK, staticOK          sql.NullBool
 		totpTS, staticTS, loginTS nullTime
 		totpN, staticN, loginN    sql.NullInt64
 	)
-	err := r.Scan(&a.ID, &a.Password, &lastLogin, &a.IsSuperuser, &a.Email, &a.IsActive, &a.IsAdmin, &secret, &joined,
+	err := r.Scan(x.dest(
 		&totpID, &totpOK, &totpTS, &totpN,
 		&staticID, &staticOK, &staticTS, &staticN,
-		&a.Codes, &loginN, &loginTS)
+		&a.Codes, &loginN, &loginTS)...)
 	if err != nil {
 		return Account{}, err
 	}
-	if a.JWTSecret, err = uuidFromDB(secret); err != nil {
-		return Account{}, fmt.Errorf("users.jwt_secret of user %d: %w", a.ID, err)
+	if a.User, err = x.user(); err != nil {
+		return Account{}, err
 	}
-	if !joined.Valid {
-		return Account{}, fmt.Errorf("users.date_joined of user %d is NULL", a.ID)
-	}
-	a.LastLogin, a.DateJoined = lastLogin.ptr(), joined.Time
 	if totpID.Valid {
 		a.TOTP = &TOTPDevice{ID: totpID.Int64, UserID: a.ID, Confirmed: totpOK.Bool,
 			Throttle: Throttle{FailureTimestamp: totpTS.ptr(), FailureCount: int(totpN.Int64)}}
@@ -148,4 +117,31 @@ func scanAccount(r rowScanner) (Account, error) {
 	}
 	a.LoginFailure = Throttle{FailureTimestamp: loginTS.ptr(), FailureCount: int(loginN.Int64)}
 	return a, nil
+}
+
+// filter builds the WHERE, ORDER BY and LIMIT of a listing.
+type filter struct {
+	where []string
+	args  []any
+}
+
+// cond adds a condition on one argument, written as expr with a %d for the
+// argument's number.
+func (f *filter) cond(expr string, v any) {
+	f.args = append(f.args, v)
+	f.where = append(f.where, fmt.Sprintf(expr, len(f.args)))
+}
+
+// query is base with the conditions, ordered by order, at most limit rows
+// (0: all).
+func (f *filter) query(base, order string, limit int) string {
+	q := base
+	if len(f.where) > 0 {
+		q += ` WHERE ` + strings.Join(f.where, ` AND `)
+	}
+	q += ` ORDER BY ` + order
+	if limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, limit)
+	}
+	return q
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -62,6 +61,8 @@ type AuditEntry struct {
 	Reason  string         `json:"reason"`
 	Changes map[string]int `json:"changes"`
 }
+
+var errNoSecret = errors.New("a new jwt secret is required")
 
 // errDryRun unwinds a dry run's transaction.
 var errDryRun = errors.New("dry run")
@@ -154,25 +155,23 @@ func applyAdmin(ctx context.Context, tx *sql.Tx, req AdminRequest, secret string
 	}
 	revoke := func() error {
 		if secret == "" {
-			return errors.New("a new jwt secret is required")
+			return errNoSecret
 		}
 		changes["sessions_revoked"] = 1
-		return exec("", `UPDATE users SET jwt_secret = $1 WHERE id = $2`, secret, req.UserID)
+		return exec("", setJWTSecret, secret, req.UserID)
 	}
+	const loginFailures = `SELECT coalesce(sum(failure_count), 0) FROM vsauth_login_throttle WHERE user_id = $1`
 	switch req.Action {
 	case ActionResetTwoStep:
-		for _, step := range []struct{ key, query string }{
-			{"emergency_codes_deleted", `DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = $1)`},
-			{"static_devices_deleted", `DELETE FROM otp_static_staticdevice WHERE user_id = $1`},
-			{"totp_devices_deleted", `DELETE FROM otp_totp_totpdevice WHERE user_id = $1`},
-		} {
-			if err := exec(step.key, step.query, req.UserID); err != nil {
+		keys := []string{"emergency_codes_deleted", "static_devices_deleted", "totp_devices_deleted"}
+		for i, query := range deviceDeletes(false) {
+			if err := exec(keys[i], query, req.UserID); err != nil {
 				return err
 			}
 		}
 		return revoke()
 	case ActionClearThrottle:
-		if err := count("failed_logins_cleared", `SELECT coalesce(sum(failure_count), 0) FROM vsauth_login_throttle WHERE user_id = $1`); err != nil {
+		if err := count("failed_logins_cleared", loginFailures); err != nil {
 			return err
 		}
 		if err := count("failed_codes_cleared", `SELECT
@@ -181,9 +180,9 @@ func applyAdmin(ctx context.Context, tx *sql.Tx, req AdminRequest, secret string
 			return err
 		}
 		return execEach(ctx, tx, req.UserID,
-			`UPDATE otp_totp_totpdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE user_id = $1`,
-			`UPDATE otp_static_staticdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE user_id = $1`,
-			`DELETE FROM vsauth_login_throttle WHERE user_id = $1`,
+			`UPDATE otp_totp_totpdevice SET `+clearDeviceThrottle+` WHERE user_id = $1`,
+			`UPDATE otp_static_staticdevice SET `+clearDeviceThrottle+` WHERE user_id = $1`,
+			clearLoginThrottle,
 		)
 	case ActionRevokeSessions:
 		return revoke()
@@ -196,24 +195,23 @@ func applyAdmin(ctx context.Context, tx *sql.Tx, req AdminRequest, secret string
 		if req.NewHash == "" || req.ExpectHash == "" {
 			return errors.New("set-password needs the new and the expected hash")
 		}
-		if err := count("failed_logins_cleared", `SELECT coalesce(sum(failure_count), 0) FROM vsauth_login_throttle WHERE user_id = $1`); err != nil {
+		if secret == "" {
+			return errNoSecret
+		}
+		if err := count("failed_logins_cleared", loginFailures); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password = $1 WHERE id = $2 AND password = $3`, req.NewHash, req.UserID, req.ExpectHash)
+		// The password, the new secret and the cleared throttle in one
+		// compare-and-swap, as a reset by mail stores them.
+		done, err := updatePassword(ctx, tx, req.UserID, PasswordUpdate{ExpectHash: req.ExpectHash, NewHash: req.NewHash, NewJWTSecret: req.NewJWTSecret})
 		if err != nil {
 			return fmt.Errorf("update password: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			if err != nil {
-				return err
-			}
+		if !done {
 			return ErrChanged
 		}
-		changes["password_set"] = 1
-		if err := exec("", `DELETE FROM vsauth_login_throttle WHERE user_id = $1`, req.UserID); err != nil {
-			return err
-		}
-		return revoke()
+		changes["password_set"], changes["sessions_revoked"] = 1, 1
+		return nil
 	}
 	return fmt.Errorf("unknown action %q", req.Action)
 }
@@ -230,57 +228,39 @@ type AuditFilter struct {
 
 // Audit returns the entries f selects, oldest first.
 func (s *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	var (
-		where []string
-		args  []any
-	)
-	cond := func(expr string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(expr, len(args)))
-	}
+	var q filter
 	if f.UserID > 0 {
-		cond(`user_id = $%d`, f.UserID)
+		q.cond(`user_id = $%d`, f.UserID)
 	}
 	if f.Email != "" {
-		cond(`email = $%d`, f.Email)
+		q.cond(`email = $%d`, f.Email)
 	}
 	if !f.Since.IsZero() {
-		cond(`created_at >= $%d`, formatDjangoTime(f.Since))
+		q.cond(`created_at >= $%d`, formatDjangoTime(f.Since))
 	}
-	query := `SELECT id, created_at, actor, action, user_id, email, reason, changes FROM vsauth_audit`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	query += ` ORDER BY id DESC`
-	if f.Limit > 0 {
-		query += fmt.Sprintf(` LIMIT %d`, f.Limit)
-	}
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	rows, err := s.db.QueryContext(ctx, q.query(`SELECT id, created_at, actor, action, user_id, email, reason, changes FROM vsauth_audit`, `id DESC`, f.Limit), q.args...)
+	out, err := scanAll(rows, err, scanAuditEntry)
 	if err != nil {
-		return nil, fmt.Errorf("store: read audit: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var (
-			e       AuditEntry
-			at      nullTime
-			changes string
-		)
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.UserID, &e.Email, &e.Reason, &changes); err != nil {
-			return nil, fmt.Errorf("store: read audit: %w", err)
-		}
-		e.At = at.Time
-		if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
-			return nil, fmt.Errorf("store: read audit entry %d: %w", e.ID, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: read audit: %w", err)
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
 	}
 	return out, nil
+}
+
+func scanAuditEntry(r rowScanner) (AuditEntry, error) {
+	var (
+		e       AuditEntry
+		at      nullTime
+		changes string
+	)
+	if err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.UserID, &e.Email, &e.Reason, &changes); err != nil {
+		return AuditEntry{}, err
+	}
+	e.At = at.Time
+	if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
+		return AuditEntry{}, fmt.Errorf("entry %d: %w", e.ID, err)
+	}
+	return e, nil
 }

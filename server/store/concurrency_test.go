@@ -25,6 +25,22 @@ func run(n int, fn func(i int)) {
 	wg.Wait()
 }
 
+// wins calls fn(i) from n goroutines started together and counts the calls
+// that won (returned true); an error fails the test.
+func wins(t *testing.T, n int, fn func(i int) (bool, error)) int {
+	var won atomic.Int32
+	run(n, func(i int) {
+		ok, err := fn(i)
+		if err != nil {
+			t.Error(err)
+		}
+		if ok {
+			won.Add(1)
+		}
+	})
+	return int(won.Load())
+}
+
 func TestConcurrentUseStaticToken(t *testing.T) { eachStore(t, testConcurrentUseStaticToken) }
 
 func testConcurrentUseStaticToken(t *testing.T, b backend) {
@@ -35,19 +51,11 @@ func testConcurrentUseStaticToken(t *testing.T, b backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wins, errs atomic.Int32
-	run(32, func(i int) {
-		ok, err := stores[i%2].UseStaticToken(ctx, dev.ID, "aaaaaaaa")
-		if err != nil {
-			errs.Add(1)
-			t.Error(err)
-		}
-		if ok {
-			wins.Add(1)
-		}
+	won := wins(t, 50, func(i int) (bool, error) {
+		return stores[i%2].UseStaticToken(ctx, dev.ID, "aaaaaaaa")
 	})
-	if wins.Load() != 1 || errs.Load() != 0 {
-		t.Errorf("%d callers consumed the token (%d errors), want exactly 1", wins.Load(), errs.Load())
+	if won != 1 {
+		t.Errorf("%d callers consumed the token, want exactly 1", won)
 	}
 	if got, _ := stores[0].StaticTokens(ctx, dev.ID); len(got) != 1 || got[0] != "bbbbbbbb" {
 		t.Errorf("tokens left = %q", got)
@@ -64,18 +72,11 @@ func testConcurrentRecordTOTPSuccess(t *testing.T, b backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wins atomic.Int32
-	run(32, func(i int) {
-		ok, err := stores[i%2].RecordTOTPSuccess(ctx, prev, 41152263+int64(i%3), i%3)
-		if err != nil {
-			t.Error(err)
-		}
-		if ok {
-			wins.Add(1)
-		}
+	won := wins(t, 50, func(i int) (bool, error) {
+		return stores[i%2].RecordTOTPSuccess(ctx, prev, 41152263+int64(i%3), i%3)
 	})
-	if wins.Load() != 1 {
-		t.Errorf("%d successes recorded from the same state, want exactly 1", wins.Load())
+	if won != 1 {
+		t.Errorf("%d successes recorded from the same state, want exactly 1", won)
 	}
 	d, _ := stores[0].TOTPDevice(ctx, prev.ID)
 	if !d.Confirmed || d.LastT-41152263 != int64(d.Drift) {
@@ -83,8 +84,8 @@ func testConcurrentRecordTOTPSuccess(t *testing.T, b backend) {
 	}
 }
 
-// Counting is atomic: 32 claims under a rule that never refuses are 32
-// failures, across two connections.
+// Counting is atomic: 50 claims under a rule that never refuses are 50
+// failures, on every kind of throttle, across two connections.
 func TestConcurrentClaimsAllCounted(t *testing.T) { eachStore(t, testConcurrentClaimsAllCounted) }
 
 func testConcurrentClaimsAllCounted(t *testing.T, b backend) {
@@ -95,21 +96,30 @@ func testConcurrentClaimsAllCounted(t *testing.T, b backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sd, err := stores[0].ReplaceStaticTokens(ctx, u.ID, []string{"aaaaaaaa"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := tm(t, "2026-11-25T10:00:00Z")
-	run(32, func(i int) {
+	run(50, func(i int) {
 		if err := failed(stores[i%2].ClaimTOTPAttempt(ctx, dev.ID, now, allowAll)); err != nil {
+			t.Error(err)
+		}
+		if err := failed(stores[i%2].ClaimStaticAttempt(ctx, sd.ID, now, allowAll)); err != nil {
 			t.Error(err)
 		}
 		if err := failed(stores[i%2].ClaimLoginAttempt(ctx, u.ID, now, allowAll)); err != nil {
 			t.Error(err)
 		}
 	})
-	d, _ := stores[0].TOTPDevice(ctx, dev.ID)
-	if d.Throttle.FailureCount != 32 {
-		t.Errorf("TOTP failure count = %d, want 32", d.Throttle.FailureCount)
+	if d, _ := stores[0].TOTPDevice(ctx, dev.ID); d.Throttle.FailureCount != 50 {
+		t.Errorf("TOTP failure count = %d, want 50", d.Throttle.FailureCount)
 	}
-	if th, _ := stores[0].LoginThrottle(ctx, u.ID); th.FailureCount != 32 {
-		t.Errorf("login failure count = %d, want 32", th.FailureCount)
+	if d, _ := stores[0].StaticDevice(ctx, sd.ID); d.Throttle.FailureCount != 50 {
+		t.Errorf("static failure count = %d, want 50", d.Throttle.FailureCount)
+	}
+	if th, _ := stores[0].LoginThrottle(ctx, u.ID); th.FailureCount != 50 {
+		t.Errorf("login failure count = %d, want 50", th.FailureCount)
 	}
 }
 

@@ -2,9 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -181,23 +178,7 @@ func TestUsersByEmailFoldMatchesLike(t *testing.T) {
 func TestUsersByEmailFoldUsesIndex(t *testing.T) {
 	s, _ := openTemp(t)
 	seedUsers(t, s, 1000)
-	rows, err := s.db.Query(`EXPLAIN QUERY PLAN `+sqliteDialect.users.emailFold, "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	plan := explain(t, s.db, s.d, sqliteDialect.users.emailFold, "x")
 	// Rows of one index key come in rowid order, so ORDER BY id needs no sort.
 	want := []string{"SEARCH u USING INDEX vsauth_users_email_lower (<expr>=?)"}
 	if !reflect.DeepEqual(plan, want) {
@@ -205,26 +186,11 @@ func TestUsersByEmailFoldUsesIndex(t *testing.T) {
 	}
 }
 
-// originalFixture is the database the original backend created and filled
-// (../shared/fixtures/original beside the repository).
-const originalFixture = "../../../shared/fixtures/original/original.sqlite3"
-
 // TestOriginalFixtureResetLookup serves a copy of the original's own
 // database: the new index is added to it, and the reset lookup finds its
 // accounts as the original's LIKE does.
 func TestOriginalFixtureResetLookup(t *testing.T) {
-	raw, err := os.ReadFile(originalFixture)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skip("no fixture at " + originalFixture)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "original.sqlite3")
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := openPath(t, path)
+	s := openOriginalCopy(t)
 	ctx := context.Background()
 	if n := count(t, s, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'vsauth_users_email_lower'`); n != 1 {
 		t.Fatalf("index on the original's database: %d", n)

@@ -28,19 +28,7 @@ func scanMail(r rowScanner) (Mail, error) {
 
 func (s *DB) queryMail(ctx context.Context, query string, args ...any) ([]Mail, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var mails []Mail
-	for rows.Next() {
-		m, err := scanMail(rows)
-		if err != nil {
-			return nil, err
-		}
-		mails = append(mails, m)
-	}
-	return mails, rows.Err()
+	return scanAll(rows, err, scanMail)
 }
 
 // EnqueueMail adds m to the outbox (its ID is ignored) and returns the stored

@@ -127,6 +127,18 @@ func TestFreshSQLiteIsTheOriginals(t *testing.T) {
 // TestOriginalSQLiteKeepsItsMigrations: on the original's own database the
 // Django step creates nothing and records no migration twice.
 func TestOriginalSQLiteKeepsItsMigrations(t *testing.T) {
+	s := openOriginalCopy(t)
+	if n := count(t, s, `SELECT count(*) FROM django_migrations`); n != 19 {
+		t.Errorf("django_migrations has %d rows, want the original's 19", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM auth_permission`); n != 56 {
+		t.Errorf("auth_permission has %d rows, want the original's 56", n)
+	}
+}
+
+// openOriginalCopy opens a copy of originalSQLite, migrated.
+func openOriginalCopy(t *testing.T) *DB {
+	t.Helper()
 	raw, err := os.ReadFile(originalSQLite)
 	if err != nil {
 		t.Fatal(err)
@@ -135,11 +147,5 @@ func TestOriginalSQLiteKeepsItsMigrations(t *testing.T) {
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := openPath(t, path)
-	if n := count(t, s, `SELECT count(*) FROM django_migrations`); n != 19 {
-		t.Errorf("django_migrations has %d rows, want the original's 19", n)
-	}
-	if n := count(t, s, `SELECT count(*) FROM auth_permission`); n != 56 {
-		t.Errorf("auth_permission has %d rows, want the original's 56", n)
-	}
+	return openPath(t, path)
 }

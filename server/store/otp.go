@@ -84,7 +84,7 @@ func (s *DB) CreateTOTPDeviceIfNone(ctx context.Context, d TOTPDevice) (dev TOTP
 // must treat the code as failed.
 func (s *DB) RecordTOTPSuccess(ctx context.Context, prev TOTPDevice, lastT int64, drift int) (bool, error) {
 	res, err := s.exec(ctx,
-		`UPDATE otp_totp_totpdevice SET last_t = $1, drift = $2, confirmed = true, throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE id = $3 AND last_t = $4 AND drift = $5`,
+		`UPDATE otp_totp_totpdevice SET last_t = $1, drift = $2, confirmed = true, `+clearDeviceThrottle+` WHERE id = $3 AND last_t = $4 AND drift = $5`,
 		lastT, drift, prev.ID, prev.LastT, prev.Drift)
 	if err != nil {
 		return false, fmt.Errorf("store: record TOTP success on device %d: %w", prev.ID, err)
@@ -171,19 +171,12 @@ func (s *DB) ReplaceStaticTokens(ctx context.Context, userID int64, tokens []str
 // StaticTokens returns the device's remaining tokens in creation order.
 func (s *DB) StaticTokens(ctx context.Context, deviceID int64) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT token FROM otp_static_statictoken WHERE device_id = $1 ORDER BY id`, deviceID)
-	if err != nil {
-		return nil, fmt.Errorf("store: read tokens of static device %d: %w", deviceID, err)
-	}
-	defer rows.Close()
-	var tokens []string
-	for rows.Next() {
+	tokens, err := scanAll(rows, err, func(r rowScanner) (string, error) {
 		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, fmt.Errorf("store: read tokens of static device %d: %w", deviceID, err)
-		}
-		tokens = append(tokens, t)
-	}
-	if err := rows.Err(); err != nil {
+		err := r.Scan(&t)
+		return t, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: read tokens of static device %d: %w", deviceID, err)
 	}
 	return tokens, nil
@@ -207,7 +200,7 @@ func (s *DB) UseStaticToken(ctx context.Context, deviceID int64, token string) (
 		if n == 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE otp_static_staticdevice SET throttling_failure_timestamp = NULL, throttling_failure_count = 0 WHERE id = $1`, deviceID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE otp_static_staticdevice SET `+clearDeviceThrottle+` WHERE id = $1`, deviceID); err != nil {
 			return fmt.Errorf("reset throttle: %w", err)
 		}
 		used = true
@@ -243,23 +236,30 @@ func (s *DB) DeleteDevices(ctx context.Context, userID int64, confirmedOnly bool
 			return fmt.Errorf("store: delete devices of user %d: jwt secret: %w", userID, err)
 		}
 	}
-	filter := ``
-	if confirmedOnly {
-		filter = ` AND confirmed`
-	}
 	return s.userTx(ctx, userID, fmt.Sprintf("delete devices of user %d", userID), func(tx *sql.Tx) error {
-		if err := execEach(ctx, tx, userID,
-			`DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = $1`+filter+`)`,
-			`DELETE FROM otp_static_staticdevice WHERE user_id = $1`+filter,
-			`DELETE FROM otp_totp_totpdevice WHERE user_id = $1`+filter,
-		); err != nil {
+		if err := execEach(ctx, tx, userID, deviceDeletes(confirmedOnly)...); err != nil {
 			return err
 		}
 		if secret != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET jwt_secret = $1 WHERE id = $2`, secret, userID); err != nil {
+			if _, err := tx.ExecContext(ctx, setJWTSecret, secret, userID); err != nil {
 				return fmt.Errorf("rotate jwt secret: %w", err)
 			}
 		}
 		return nil
 	})
+}
+
+// deviceDeletes are the statements, in order, that delete the user's devices
+// (with confirmedOnly only the confirmed ones) and their static tokens:
+// tokens, static devices, TOTP devices. Their one argument is the user id.
+func deviceDeletes(confirmedOnly bool) []string {
+	filter := ``
+	if confirmedOnly {
+		filter = ` AND confirmed`
+	}
+	return []string{
+		`DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = $1` + filter + `)`,
+		`DELETE FROM otp_static_staticdevice WHERE user_id = $1` + filter,
+		`DELETE FROM otp_totp_totpdevice WHERE user_id = $1` + filter,
+	}
 }

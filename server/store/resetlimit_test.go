@@ -156,20 +156,7 @@ func TestPruneQueriesUseIndexes(t *testing.T) {
 		pruneAllMail: {"MULTI-INDEX OR", "INDEX 1", "SEARCH vsauth_mail_outbox USING INDEX vsauth_mail_outbox_sent (sent_at>? AND sent_at<?)",
 			"INDEX 2", "SEARCH vsauth_mail_outbox USING INDEX vsauth_mail_outbox_created (created_at<?)"},
 	} {
-		rows, err := s.db.Query(`EXPLAIN QUERY PLAN `+query, "2026-01-01 00:00:00")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := explain(t, s.db, s.d, query, "2026-01-01 00:00:00")
 		if !reflect.DeepEqual(plan, want) {
 			t.Errorf("plan of %s = %q, want %q", query, plan, want)
 		}

@@ -11,11 +11,13 @@ import (
 // key of password-reset tokens, Django's SECRET_KEY).
 const secretKeySetting = "secret_key"
 
+const readSetting = `SELECT value FROM vsauth_settings WHERE name = $1`
+
 // SecretKey returns the server secret, creating it with generate the first time.
 // Concurrent callers, in this process or another, all get the same value.
 func (s *DB) SecretKey(ctx context.Context, generate func() (string, error)) (string, error) {
 	var key string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM vsauth_settings WHERE name = $1`, secretKeySetting).Scan(&key)
+	err := s.db.QueryRowContext(ctx, readSetting, secretKeySetting).Scan(&key)
 	switch {
 	case err == nil:
 		return key, nil
@@ -26,7 +28,7 @@ func (s *DB) SecretKey(ctx context.Context, generate func() (string, error)) (st
 	// SQLite, whose writers take turns. PostgreSQL's may run side by side:
 	// then each offers its key, the first insert wins and all read it.
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT value FROM vsauth_settings WHERE name = $1`, secretKeySetting).Scan(&key)
+		err := tx.QueryRowContext(ctx, readSetting, secretKeySetting).Scan(&key)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -40,7 +42,7 @@ func (s *DB) SecretKey(ctx context.Context, generate func() (string, error)) (st
 		if _, err := tx.ExecContext(ctx, `INSERT INTO vsauth_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, secretKeySetting, offer); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `SELECT value FROM vsauth_settings WHERE name = $1`, secretKeySetting).Scan(&key)
+		return tx.QueryRowContext(ctx, readSetting, secretKeySetting).Scan(&key)
 	})
 	if err != nil {
 		return "", fmt.Errorf("store: create secret key: %w", err)

@@ -328,6 +328,23 @@ type rowScanner interface {
 	Scan(dest ...any) error
 }
 
+// scanAll reads every row of a query's result with scan, and closes it.
+func scanAll[T any](rows *sql.Rows, err error, scan func(rowScanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // userExists is the check made before inserting rows that reference a user:
 // Django declares its foreign keys DEFERRABLE INITIALLY DEFERRED, so a dangling
 // reference would only be reported at COMMIT, as an unspecific constraint error.

@@ -36,7 +36,7 @@ type Claim struct {
 func (s *DB) ClaimLoginAttempt(ctx context.Context, userID int64, now time.Time, rule ThrottleRule) (Claim, error) {
 	var c Claim
 	err := s.userTx(ctx, userID, fmt.Sprintf("claim login attempt of user %d", userID), func(tx *sql.Tx) error {
-		th, err := scanThrottle(tx.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = $1`, userID))
+		th, err := scanThrottle(tx.QueryRowContext(ctx, loginThrottleOfUser, userID))
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read throttle: %w", err)
 		}
@@ -95,6 +95,15 @@ func (s *DB) claimDeviceAttempt(ctx context.Context, table, what string, id int6
 	return c, err
 }
 
+// The statements that read and clear failures, shared by the methods above
+// and the support actions (Administer).
+const (
+	loginThrottleOfUser = `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = $1`
+	clearLoginThrottle  = `DELETE FROM vsauth_login_throttle WHERE user_id = $1`
+	// clearDeviceThrottle is the SET list that forgets a device's failures.
+	clearDeviceThrottle = `throttling_failure_timestamp = NULL, throttling_failure_count = 0`
+)
+
 func scanThrottle(r rowScanner) (Throttle, error) {
 	var (
 		t  Throttle
@@ -110,7 +119,7 @@ func scanThrottle(r rowScanner) (Throttle, error) {
 // LoginThrottle returns the user's failed-login state, the zero Throttle if
 // there is none.
 func (s *DB) LoginThrottle(ctx context.Context, userID int64) (Throttle, error) {
-	t, err := scanThrottle(s.db.QueryRowContext(ctx, `SELECT failure_count, failure_timestamp FROM vsauth_login_throttle WHERE user_id = $1`, userID))
+	t, err := scanThrottle(s.db.QueryRowContext(ctx, loginThrottleOfUser, userID))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Throttle{}, nil
@@ -122,7 +131,7 @@ func (s *DB) LoginThrottle(ctx context.Context, userID int64) (Throttle, error) 
 
 // ResetLoginThrottle forgets the user's failed logins.
 func (s *DB) ResetLoginThrottle(ctx context.Context, userID int64) error {
-	if _, err := s.exec(ctx, `DELETE FROM vsauth_login_throttle WHERE user_id = $1`, userID); err != nil {
+	if _, err := s.exec(ctx, clearLoginThrottle, userID); err != nil {
 		return fmt.Errorf("store: reset login throttle of user %d: %w", userID, err)
 	}
 	return nil

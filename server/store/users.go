@@ -49,19 +49,7 @@ func (x *userScan) user() (User, error) {
 
 func (s *DB) queryUsers(ctx context.Context, query string, args ...any) ([]User, error) {
 	rows, err := s.query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var users []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	return users, rows.Err()
+	return scanAll(rows, err, scanUser)
 }
 
 // CreateUser inserts u (its ID is ignored) together with the user's empty
@@ -216,6 +204,20 @@ type PasswordUpdate struct {
 // nothing, when the user is gone or, with ExpectHash, when the stored hash has
 // changed meanwhile.
 func (s *DB) UpdatePassword(ctx context.Context, userID int64, u PasswordUpdate) (bool, error) {
+	var done bool
+	err := s.writeTx(ctx, func(tx *sql.Tx) (err error) {
+		done, err = updatePassword(ctx, tx, userID, u)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: update password of user %d: %w", userID, err)
+	}
+	return done, nil
+}
+
+// updatePassword is UpdatePassword inside tx, which set-password
+// (Administer) shares.
+func updatePassword(ctx context.Context, tx *sql.Tx, userID int64, u PasswordUpdate) (bool, error) {
 	args := []any{u.NewHash}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	query := `UPDATE users SET password = $1`
@@ -225,7 +227,7 @@ func (s *DB) UpdatePassword(ctx context.Context, userID int64, u PasswordUpdate)
 	if u.NewJWTSecret != "" {
 		secret, err := uuidToDB(u.NewJWTSecret)
 		if err != nil {
-			return false, fmt.Errorf("store: update password of user %d: jwt secret: %w", userID, err)
+			return false, fmt.Errorf("jwt secret: %w", err)
 		}
 		query += `, jwt_secret = ` + arg(secret)
 	}
@@ -233,25 +235,20 @@ func (s *DB) UpdatePassword(ctx context.Context, userID int64, u PasswordUpdate)
 	if u.ExpectHash != "" {
 		query += ` AND password = ` + arg(u.ExpectHash)
 	}
-	var done bool
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n != 1 {
-			return err
-		}
-		done = true
-		_, err = tx.ExecContext(ctx, `DELETE FROM vsauth_login_throttle WHERE user_id = $1`, userID)
-		return err
-	})
+	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
-		return false, fmt.Errorf("store: update password of user %d: %w", userID, err)
+		return false, err
 	}
-	return done, nil
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, clearLoginThrottle, userID); err != nil {
+		return false, err
+	}
+	return true, nil
 }
+
+const setJWTSecret = `UPDATE users SET jwt_secret = $1 WHERE id = $2`
 
 // SetJWTSecret replaces the user's jwt_secret (hyphenated form), which
 // invalidates every token signed with the old one. ErrNotFound if no such user.
@@ -260,7 +257,7 @@ func (s *DB) SetJWTSecret(ctx context.Context, userID int64, secret string) erro
 	if err != nil {
 		return fmt.Errorf("store: set jwt secret of user %d: %w", userID, err)
 	}
-	res, err := s.exec(ctx, `UPDATE users SET jwt_secret = $1 WHERE id = $2`, stored, userID)
+	res, err := s.exec(ctx, setJWTSecret, stored, userID)
 	if err != nil {
 		return fmt.Errorf("store: set jwt secret of user %d: %w", userID, err)
 	}
@@ -294,14 +291,11 @@ func djangoUserLinks() []string {
 // ErrNotFound if no such user.
 func (s *DB) DeleteUser(ctx context.Context, userID int64) error {
 	return s.userTx(ctx, userID, fmt.Sprintf("delete user %d", userID), func(tx *sql.Tx) error {
-		stmts := []string{
-			`DELETE FROM otp_static_statictoken WHERE device_id IN (SELECT id FROM otp_static_staticdevice WHERE user_id = $1)`,
-			`DELETE FROM otp_static_staticdevice WHERE user_id = $1`,
-			`DELETE FROM otp_totp_totpdevice WHERE user_id = $1`,
+		stmts := append(deviceDeletes(false),
 			`DELETE FROM account_profile WHERE user_id = $1`,
-			`DELETE FROM vsauth_login_throttle WHERE user_id = $1`,
+			clearLoginThrottle,
 			`DELETE FROM vsauth_reset_mail_limit WHERE user_id = $1`,
-		}
+		)
 		for _, table := range djangoUserLinks() {
 			// The column is found from the foreign key: Django names it after the
 			// model (customuser_id in the many-to-many tables, user_id elsewhere).
