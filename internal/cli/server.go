@@ -38,7 +38,7 @@ type serverOptions struct {
 	SecretKey          string
 	AllowedHosts       []string
 	PasswordIterations int
-	Profile            string
+	Profile            server.Profile
 	LoginLockMax       time.Duration
 	// ResetMailLimit reset mails per ResetMailWindow per account (hardened);
 	// negative: no limit, 0: the server's default.
@@ -96,19 +96,18 @@ process list). Without a secret key one is generated once and kept in the databa
 			opts.SecretKey = v.GetString("secret-key")
 			opts.AllowedHosts = splitList(v.GetStringSlice("allowed-hosts"))
 			opts.PasswordIterations = v.GetInt("password-iterations")
-			opts.Profile = v.GetString("profile")
-			opts.LoginLockMax = v.GetDuration("login-lock-max")
 			opts.MaxBodyBytes = v.GetInt64("max-body-bytes")
 			opts.PprofAddr, _ = c.Flags().GetString("pprof-addr")
 			opts.MetricsAddr = v.GetString("metrics-addr")
-			if _, ok := server.ParseProfile(opts.Profile); !ok {
-				return usageErrorf("--profile must be compat or hardened, not %q", opts.Profile)
+			var err error
+			if opts.Profile, err = parseProfile(v.GetString("profile")); err != nil {
+				return err
 			}
 			if opts.PasswordIterations < 1 {
 				return usageErrorf("--password-iterations must be positive")
 			}
-			if opts.LoginLockMax <= 0 {
-				return usageErrorf("--login-lock-max must be positive, not %s", opts.LoginLockMax)
+			if opts.LoginLockMax, err = parseLoginLockMax(v.GetString("login-lock-max")); err != nil {
+				return err
 			}
 			n, window, err := parseRateLimit(v.GetString("reset-mail-limit"))
 			if err != nil {
@@ -311,12 +310,11 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 		counts = m
 	}
 
-	profile, _ := server.ParseProfile(opts.Profile)
 	srv, err := server.New(server.Config{
 		Store:              st,
 		Mailer:             outbox,
 		SecretKey:          secret,
-		Profile:            profile,
+		Profile:            opts.Profile,
 		AllowedHosts:       opts.AllowedHosts,
 		PasswordIterations: opts.PasswordIterations,
 		LoginLockMax:       opts.LoginLockMax,
@@ -390,7 +388,7 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	for i, p := range opts.TrustedProxies {
 		proxies[i] = p.String()
 	}
-	logger.Info("vsauth server ready", "url", base, "version", version, "profile", string(profile),
+	logger.Info("vsauth server ready", "url", base, "version", version, "profile", string(opts.Profile),
 		"store", "sqlite "+dbPath, "mail", mailTarget, "allowed_hosts", strings.Join(hosts, ","),
 		"public_url", opts.PublicURL, "trusted_proxies", strings.Join(proxies, ","), "secret_key", secretSource)
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && len(opts.AllowedHosts) == 0 {
