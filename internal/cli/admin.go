@@ -47,10 +47,7 @@ for confirmation on a terminal; elsewhere they need --yes and --reason.
 	}
 	o := &adminOptions{
 		settings: addServerSettings(cmd, d, "db", "profile", "login-lock-max", "site-name", "mail-from"),
-		now:      d.Now,
-	}
-	if o.now == nil {
-		o.now = time.Now
+		now:      d.now,
 	}
 	cmd.PersistentFlags().StringVar(&o.actor, "actor", "", "who is acting, for the audit trail (default: OS user@host)")
 	cmd.AddCommand(
@@ -171,7 +168,7 @@ func newCmdAdminAction(d Deps, o *adminOptions, a adminAction) *cobra.Command {
 // insists on --yes and --reason elsewhere, then changes the account, writes
 // the audit row and queues the optional notice in one transaction.
 func administer(ctx context.Context, d Deps, c *cobra.Command, o *adminOptions, f *actionFlags, a adminAction, st *store.SQLite, u store.User, req store.AdminRequest) error {
-	req.UserID, req.At, req.Actor, req.Reason = u.ID, time.Now(), o.actorName(), strings.TrimSpace(f.reason)
+	req.UserID, req.At, req.Actor, req.Reason = u.ID, o.now(), o.actorName(), strings.TrimSpace(f.reason)
 	notify, err := f.wantNotice(c, o.settings)
 	if err != nil {
 		return err
@@ -653,7 +650,7 @@ under the e-mail it had.`,
 			ctx := c.Context()
 			f := store.AuditFilter{Limit: limit}
 			if since != "" {
-				t, err := parseSince(since, time.Now())
+				t, err := parseSince(since, o.now())
 				if err != nil {
 					return usageError{err}
 				}

@@ -260,3 +260,35 @@ func (r *oneLineReader) Read(p []byte) (int, error) {
 	r.lines[0] = r.lines[0][n:]
 	return n, nil
 }
+
+// An action is recorded at the command's clock (Deps.Now), and audit
+// --since counts back from that clock.
+func TestAdminActionUsesDepsClock(t *testing.T) {
+	db := adminDB(t)
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	runAt := func(now time.Time, args ...string) (int, string, string) {
+		d, tio := newTestDeps("", nil)
+		d.Now = func() time.Time { return now }
+		code := Main(context.Background(), append([]string{"admin", "--db", db}, args...), d)
+		return code, tio.out.String(), tio.errOut.String()
+	}
+	if code, out, errOut := runAt(at, "clear-throttle", "alice@example.com", "--actor", "tester"); code != 0 {
+		t.Fatalf("clear-throttle: %d %q %q", code, out, errOut)
+	}
+	es := auditEntries(t, db)
+	if len(es) != 1 || !es[0].At.Equal(at) {
+		t.Fatalf("audit: %+v, want one entry at %s", es, at)
+	}
+	for _, tc := range []struct {
+		now  time.Time
+		want string
+	}{
+		{at.Add(time.Hour), "clear-throttle"},
+		{at.Add(25 * time.Hour), ""},
+	} {
+		code, out, errOut := runAt(tc.now, "audit", "--since", "1d")
+		if code != 0 || strings.Contains(out, "clear-throttle") != (tc.want != "") {
+			t.Errorf("audit --since 1d at %s: %d %q %q", tc.now, code, out, errOut)
+		}
+	}
+}
