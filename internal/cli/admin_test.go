@@ -99,6 +99,7 @@ func TestAdminActionsNeedConfirmation(t *testing.T) {
 		{[]string{"reset-two-step", "alice@example.com", "--yes"}, "", "vsauth: reset-two-step needs --reason for the audit trail when not on a terminal; nothing changed\n"},
 		{[]string{"revoke-sessions", "1", "--reason", "ticket 7"}, "", "vsauth: revoke-sessions changes alice@example.com's account: pass --yes (and --reason) to confirm when not on a terminal; nothing changed\n"},
 		{[]string{"set-password", "alice@example.com", "--password-stdin", "--reason", "x"}, "An0ther-long-pass\n", "vsauth: set-password --password-stdin needs --yes (and --reason); nothing changed\n"},
+		{[]string{"set-password", "alice@example.com", "--password-stdin", "--password-iterations", "0", "--yes", "--reason", "x"}, "An0ther-long-pass\n", "vsauth: --password-iterations must be a positive number, not \"0\"\n"},
 	} {
 		code, out, errOut := run(t, tt.stdin, nil, append([]string{"admin", "--db", db}, tt.args...)...)
 		if code != 2 || out != "" || errOut != tt.wantErr {
@@ -289,6 +290,34 @@ func TestAdminActionUsesDepsClock(t *testing.T) {
 		code, out, errOut := runAt(tc.now, "audit", "--since", "1d")
 		if code != 0 || strings.Contains(out, "clear-throttle") != (tc.want != "") {
 			t.Errorf("audit --since 1d at %s: %d %q %q", tc.now, code, out, errOut)
+		}
+	}
+}
+
+// set-password hashes with the server's --password-iterations, also when
+// the host sets it as VSAUTH_PASSWORD_ITERATIONS; the flag wins.
+func TestAdminSetPasswordIterations(t *testing.T) {
+	db := adminDB(t)
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{nil, "pbkdf2_sha256$3$"},
+		{[]string{"--password-iterations", "2"}, "pbkdf2_sha256$2$"},
+	} {
+		args := append([]string{"admin", "--db", db, "set-password", "1", "--password-stdin", "--yes", "--reason", "ticket 14"}, tc.flags...)
+		code, out, errOut := run(t, "An0ther-long-pass\n", map[string]string{"VSAUTH_PASSWORD_ITERATIONS": "3"}, args...)
+		if code != 0 {
+			t.Fatalf("%v: %d %q %q", tc.flags, code, out, errOut)
+		}
+		st, err := store.OpenSQLite(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := st.UserByID(context.Background(), 1)
+		st.Close()
+		if err != nil || !strings.HasPrefix(u.Password, tc.want) {
+			t.Errorf("%v: hash %.20q %v, want %s…", tc.flags, u.Password, err, tc.want)
 		}
 	}
 }

@@ -95,7 +95,6 @@ process list). Without a secret key one is generated once and kept in the databa
 			}
 			opts.SecretKey = v.GetString("secret-key")
 			opts.AllowedHosts = splitList(v.GetStringSlice("allowed-hosts"))
-			opts.PasswordIterations = v.GetInt("password-iterations")
 			opts.MaxBodyBytes = v.GetInt64("max-body-bytes")
 			opts.PprofAddr, _ = c.Flags().GetString("pprof-addr")
 			opts.MetricsAddr = v.GetString("metrics-addr")
@@ -103,8 +102,8 @@ process list). Without a secret key one is generated once and kept in the databa
 			if opts.Profile, err = parseProfile(v.GetString("profile")); err != nil {
 				return err
 			}
-			if opts.PasswordIterations < 1 {
-				return usageErrorf("--password-iterations must be positive")
+			if opts.PasswordIterations, err = parsePasswordIterations(v.GetString("password-iterations")); err != nil {
+				return err
 			}
 			if opts.LoginLockMax, err = parseLoginLockMax(v.GetString("login-lock-max")); err != nil {
 				return err

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,15 +77,28 @@ func (s *serverSettings) loginLockMax() (time.Duration, error) {
 	return parseLoginLockMax(s.get("login-lock-max"))
 }
 
-// parseProfile and parseLoginLockMax read --profile and --login-lock-max
-// for the server and for the support commands alike, so that both refuse
-// the same values with the same words.
+// passwordIterations is the server's PBKDF2 iteration count for new hashes.
+func (s *serverSettings) passwordIterations() (int, error) {
+	return parsePasswordIterations(s.get("password-iterations"))
+}
+
+// parseProfile, parseLoginLockMax and parsePasswordIterations read their
+// flags for the server and for the support commands alike, so that both
+// refuse the same values with the same words.
 func parseProfile(raw string) (server.Profile, error) {
 	p, ok := server.ParseProfile(raw)
 	if !ok {
 		return "", usageErrorf("--profile must be compat or hardened, not %q", raw)
 	}
 	return p, nil
+}
+
+func parsePasswordIterations(raw string) (int, error) {
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 {
+		return 0, usageErrorf("--password-iterations must be a positive number, not %q", raw)
+	}
+	return n, nil
 }
 
 func parseLoginLockMax(raw string) (time.Duration, error) {
