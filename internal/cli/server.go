@@ -11,6 +11,7 @@ import (
 	netmail "net/mail"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,13 +127,16 @@ process list). Without a secret key one is generated once and kept in the databa
 			if opts.Limits, err = readLimits(v); err != nil {
 				return err
 			}
-			opts.Postgres = store.PostgresOptions{
-				MaxConns:         v.GetInt32("db-max-conns"),
-				ConnectTimeout:   v.GetDuration("db-connect-timeout"),
-				StatementTimeout: v.GetDuration("db-statement-timeout"),
+			maxConns, err := strconv.ParseInt(v.GetString("db-max-conns"), 10, 32)
+			if err != nil || maxConns < 1 {
+				return usageErrorf("--db-max-conns must be a positive number, not %q", v.GetString("db-max-conns"))
 			}
-			if opts.Postgres.MaxConns < 1 || opts.Postgres.ConnectTimeout <= 0 || opts.Postgres.StatementTimeout <= 0 {
-				return usageErrorf("--db-max-conns, --db-connect-timeout and --db-statement-timeout must be positive")
+			opts.Postgres.MaxConns = int32(maxConns)
+			if opts.Postgres.ConnectTimeout, err = positiveDuration(v, "db-connect-timeout"); err != nil {
+				return err
+			}
+			if opts.Postgres.StatementTimeout, err = positiveDuration(v, "db-statement-timeout"); err != nil {
+				return err
 			}
 			if err := opts.LogLevel.UnmarshalText([]byte(v.GetString("log-level"))); err != nil {
 				return usageErrorf("--log-level must be debug, info, warn or error, not %q", v.GetString("log-level"))
@@ -200,7 +204,7 @@ process list). Without a secret key one is generated once and kept in the databa
 	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "smtp-password-file", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes", "db-max-conns", "db-connect-timeout", "db-statement-timeout",
 		"log-level", "log-format", "public-url", "trusted-proxies", "reset-url", "mail-from", "site-name", "metrics-addr"} {
 		_ = v.BindPFlag(name, f.Lookup(name))
-		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
+		_ = v.BindEnv(name, envName(name))
 	}
 	addLimitFlags(cmd, v)
 	f.String("pprof-addr", "", "serve net/http/pprof on this loopback address (for bench/)")

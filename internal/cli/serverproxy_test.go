@@ -160,9 +160,12 @@ func TestServerFlagErrors(t *testing.T) {
 		{map[string]string{"VSAUTH_LOGIN_LOCK_MAX": "soon"}, nil, `--login-lock-max must be a positive duration such as 15m, not "soon"`},
 		{nil, []string{"--password-iterations", "0"}, `--password-iterations must be a positive number, not "0"`},
 		{map[string]string{"VSAUTH_PASSWORD_ITERATIONS": "many"}, nil, `--password-iterations must be a positive number, not "many"`},
-		{nil, []string{"--db-max-conns", "0"}, `--db-max-conns, --db-connect-timeout and --db-statement-timeout must be positive`},
-		{nil, []string{"--db-connect-timeout", "0s"}, `--db-max-conns, --db-connect-timeout and --db-statement-timeout must be positive`},
-		{nil, []string{"--db-statement-timeout", "-1s"}, `--db-max-conns, --db-connect-timeout and --db-statement-timeout must be positive`},
+		{nil, []string{"--db-max-conns", "0"}, `--db-max-conns must be a positive number, not "0"`},
+		{map[string]string{"VSAUTH_DB_MAX_CONNS": "3000000000"}, nil, `--db-max-conns must be a positive number, not "3000000000"`},
+		{nil, []string{"--db-connect-timeout", "0s"}, `--db-connect-timeout must be a positive duration such as 30s, not "0s"`},
+		{map[string]string{"VSAUTH_DB_CONNECT_TIMEOUT": "30"}, nil, `--db-connect-timeout must be a positive duration such as 30s, not "30"`},
+		{nil, []string{"--db-statement-timeout", "-1s"}, `--db-statement-timeout must be a positive duration such as 30s, not "-1s"`},
+		{map[string]string{"VSAUTH_LOGIN_LOCK_MAX": "15"}, nil, `--login-lock-max must be a positive duration such as 15m, not "15"`},
 	} {
 		t.Run(strings.Join(tc.args, " ")+fmt.Sprint(tc.env), func(t *testing.T) {
 			o, err := parseServerFlags(t, tc.env, tc.args...)
