@@ -35,7 +35,8 @@ an address lists them and asks for the id (without a terminal it stops).
 
 The commands read the server's settings the way 'vsauth server' does: a
 flag, else VSAUTH_<FLAG> (--db and VSAUTH_DB, --profile and VSAUTH_PROFILE,
---login-lock-max, --site-name, --mail-from), so a host configured through
+--login-lock-max, --site-name, --mail-from, set-password's
+--password-iterations), so a host configured through
 the environment (a systemd EnvironmentFile) needs nothing more.
 
 Every action that changes an account is recorded in the audit trail ('vsauth
@@ -47,10 +48,7 @@ for confirmation on a terminal; elsewhere they need --yes and --reason.
 	}
 	o := &adminOptions{
 		settings: addServerSettings(cmd, d, "db", "profile", "login-lock-max", "site-name", "mail-from"),
-		now:      d.Now,
-	}
-	if o.now == nil {
-		o.now = time.Now
+		now:      d.now,
 	}
 	cmd.PersistentFlags().StringVar(&o.actor, "actor", "", "who is acting, for the audit trail (default: OS user@host)")
 	cmd.AddCommand(
@@ -171,7 +169,7 @@ func newCmdAdminAction(d Deps, o *adminOptions, a adminAction) *cobra.Command {
 // insists on --yes and --reason elsewhere, then changes the account, writes
 // the audit row and queues the optional notice in one transaction.
 func administer(ctx context.Context, d Deps, c *cobra.Command, o *adminOptions, f *actionFlags, a adminAction, st *store.SQLite, u store.User, req store.AdminRequest) error {
-	req.UserID, req.At, req.Actor, req.Reason = u.ID, time.Now(), o.actorName(), strings.TrimSpace(f.reason)
+	req.UserID, req.At, req.Actor, req.Reason = u.ID, o.now(), o.actorName(), strings.TrimSpace(f.reason)
 	notify, err := f.wantNotice(c, o.settings)
 	if err != nil {
 		return err
@@ -580,9 +578,9 @@ the newest support actions on it. Never a hash, key, secret or code.`,
 
 func newCmdAdminSetPassword(d Deps, o *adminOptions) *cobra.Command {
 	var (
-		f          actionFlags
-		fromStdin  bool
-		iterations int
+		f         actionFlags
+		fromStdin bool
+		settings  *serverSettings
 	)
 	a := adminAction{
 		name: store.ActionSetPassword, destructive: true,
@@ -599,6 +597,10 @@ of the user ends, and password-reset links already sent stop working.`,
   printf '%s\n' "$NEW_PASSWORD" | vsauth admin set-password alice@example.com --password-stdin --yes --reason "ticket 42"`,
 		Args: exactArgs(1, "a user's email or id"),
 		RunE: func(c *cobra.Command, args []string) error {
+			iterations, err := settings.passwordIterations()
+			if err != nil {
+				return err
+			}
 			ctx := c.Context()
 			return withUser(ctx, d, o, args[0], func(st *store.SQLite, u store.User) error {
 				if fromStdin && !f.yes && !f.dryRun {
@@ -628,7 +630,7 @@ of the user ends, and password-reset links already sent stop working.`,
 	}
 	f.register(cmd)
 	cmd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of standard input")
-	cmd.Flags().IntVar(&iterations, "password-iterations", password.DefaultIterations, "PBKDF2 iterations of the new hash")
+	settings = addServerSettings(cmd, d, "password-iterations")
 	return cmd
 }
 
@@ -653,7 +655,7 @@ under the e-mail it had.`,
 			ctx := c.Context()
 			f := store.AuditFilter{Limit: limit}
 			if since != "" {
-				t, err := parseSince(since, time.Now())
+				t, err := parseSince(since, o.now())
 				if err != nil {
 					return usageError{err}
 				}

@@ -99,6 +99,7 @@ func TestAdminActionsNeedConfirmation(t *testing.T) {
 		{[]string{"reset-two-step", "alice@example.com", "--yes"}, "", "vsauth: reset-two-step needs --reason for the audit trail when not on a terminal; nothing changed\n"},
 		{[]string{"revoke-sessions", "1", "--reason", "ticket 7"}, "", "vsauth: revoke-sessions changes alice@example.com's account: pass --yes (and --reason) to confirm when not on a terminal; nothing changed\n"},
 		{[]string{"set-password", "alice@example.com", "--password-stdin", "--reason", "x"}, "An0ther-long-pass\n", "vsauth: set-password --password-stdin needs --yes (and --reason); nothing changed\n"},
+		{[]string{"set-password", "alice@example.com", "--password-stdin", "--password-iterations", "0", "--yes", "--reason", "x"}, "An0ther-long-pass\n", "vsauth: --password-iterations must be a positive number, not \"0\"\n"},
 	} {
 		code, out, errOut := run(t, tt.stdin, nil, append([]string{"admin", "--db", db}, tt.args...)...)
 		if code != 2 || out != "" || errOut != tt.wantErr {
@@ -259,4 +260,64 @@ func (r *oneLineReader) Read(p []byte) (int, error) {
 	n := copy(p, r.lines[0])
 	r.lines[0] = r.lines[0][n:]
 	return n, nil
+}
+
+// An action is recorded at the command's clock (Deps.Now), and audit
+// --since counts back from that clock.
+func TestAdminActionUsesDepsClock(t *testing.T) {
+	db := adminDB(t)
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	runAt := func(now time.Time, args ...string) (int, string, string) {
+		d, tio := newTestDeps("", nil)
+		d.Now = func() time.Time { return now }
+		code := Main(context.Background(), append([]string{"admin", "--db", db}, args...), d)
+		return code, tio.out.String(), tio.errOut.String()
+	}
+	if code, out, errOut := runAt(at, "clear-throttle", "alice@example.com", "--actor", "tester"); code != 0 {
+		t.Fatalf("clear-throttle: %d %q %q", code, out, errOut)
+	}
+	es := auditEntries(t, db)
+	if len(es) != 1 || !es[0].At.Equal(at) {
+		t.Fatalf("audit: %+v, want one entry at %s", es, at)
+	}
+	for _, tc := range []struct {
+		now  time.Time
+		want string
+	}{
+		{at.Add(time.Hour), "clear-throttle"},
+		{at.Add(25 * time.Hour), ""},
+	} {
+		code, out, errOut := runAt(tc.now, "audit", "--since", "1d")
+		if code != 0 || strings.Contains(out, "clear-throttle") != (tc.want != "") {
+			t.Errorf("audit --since 1d at %s: %d %q %q", tc.now, code, out, errOut)
+		}
+	}
+}
+
+// set-password hashes with the server's --password-iterations, also when
+// the host sets it as VSAUTH_PASSWORD_ITERATIONS; the flag wins.
+func TestAdminSetPasswordIterations(t *testing.T) {
+	db := adminDB(t)
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{nil, "pbkdf2_sha256$3$"},
+		{[]string{"--password-iterations", "2"}, "pbkdf2_sha256$2$"},
+	} {
+		args := append([]string{"admin", "--db", db, "set-password", "1", "--password-stdin", "--yes", "--reason", "ticket 14"}, tc.flags...)
+		code, out, errOut := run(t, "An0ther-long-pass\n", map[string]string{"VSAUTH_PASSWORD_ITERATIONS": "3"}, args...)
+		if code != 0 {
+			t.Fatalf("%v: %d %q %q", tc.flags, code, out, errOut)
+		}
+		st, err := store.OpenSQLite(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := st.UserByID(context.Background(), 1)
+		st.Close()
+		if err != nil || !strings.HasPrefix(u.Password, tc.want) {
+			t.Errorf("%v: hash %.20q %v, want %s…", tc.flags, u.Password, err, tc.want)
+		}
+	}
 }

@@ -377,9 +377,4 @@ type secondStepError struct{ err error }
 func (e secondStepError) Error() string { return e.err.Error() }
 func (e secondStepError) Unwrap() error { return e.err }
 
-func (a *app) now() time.Time {
-	if a.d.Now != nil {
-		return a.d.Now()
-	}
-	return time.Now()
-}
+func (a *app) now() time.Time { return a.d.now() }

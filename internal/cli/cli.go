@@ -47,7 +47,8 @@ type Deps struct {
 	Getenv func(string) string
 	// Keyring is the OS keyring; nil means the real one (zalando/go-keyring).
 	Keyring tokenstore.Keyring
-	// Now is the clock for token expiry and TOTP codes; nil means time.Now.
+	// Now is the clock for token expiry, TOTP codes, reset links and the
+	// audit trail; nil means time.Now.
 	Now func() time.Time
 	// ConfigDir overrides the user config directory (tests).
 	ConfigDir string
@@ -162,4 +163,12 @@ func DefaultDeps() Deps {
 		},
 		Getenv: os.Getenv,
 	}
+}
+
+// now reads d.Now, else the system clock.
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
 }

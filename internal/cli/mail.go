@@ -146,7 +146,7 @@ type mailShowOptions struct {
 	IO       IOStreams
 	Getenv   func(string) string
 	settings *serverSettings
-	now      func() time.Time
+	now      func() time.Time // Deps.now
 	DB       string
 	ID       int64
 	To       string
@@ -156,7 +156,7 @@ type mailShowOptions struct {
 }
 
 func newCmdMailShow(d Deps, s *serverSettings, runF func(context.Context, *mailShowOptions) error) *cobra.Command {
-	opts := &mailShowOptions{IO: d.IO, Getenv: d.Getenv, settings: s, now: d.Now}
+	opts := &mailShowOptions{IO: d.IO, Getenv: d.Getenv, settings: s, now: d.now}
 	cmd := &cobra.Command{
 		Use:   "show [ID]",
 		Short: "Show one message (default: the newest, or the newest to --to)",
@@ -243,11 +243,7 @@ func mailShowRun(ctx context.Context, opts *mailShowOptions) error {
 	}
 	var ls linkState
 	if linkErr == nil {
-		now := time.Now
-		if opts.now != nil {
-			now = opts.now
-		}
-		if ls, err = checkLink(ctx, opts.settings, st, uid, token, now()); err != nil {
+		if ls, err = checkLink(ctx, opts.settings, st, uid, token, opts.now()); err != nil {
 			return err
 		}
 	}
@@ -393,10 +389,7 @@ audit') with the ids of the message and of its copy.`,
 			if err != nil {
 				return fmt.Errorf("message %d: %w", id, err)
 			}
-			now := time.Now()
-			if d.Now != nil {
-				now = d.Now()
-			}
+			now := d.now()
 			u, err := resendAccount(ctx, s, st, m, now, force)
 			if err != nil {
 				return err

@@ -29,15 +29,21 @@ func startMetrics(addr string, st *store.DB, logger *slog.Logger) (*metrics.Metr
 	m := metrics.New(reg, st)
 	hs := &http.Server{Handler: metrics.Handler(reg, st), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
+	return m, serveAside(hs, ln, "metrics", "/metrics", logger), nil
+}
+
+// serveAside serves hs on ln, a listener apart from the API's, logs where
+// (name and the path to open) and returns what stops it.
+func serveAside(hs *http.Server, ln net.Listener, name, path string, logger *slog.Logger) (stop func()) {
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Warn("metrics server stopped", "err", err)
+			logger.Warn(name+" server stopped", "err", err)
 		}
 	}()
-	logger.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics")
-	return m, func() {
+	logger.Info(name+" listening", "url", "http://"+ln.Addr().String()+path)
+	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_ = hs.Shutdown(ctx)
-	}, nil
+	}
 }

@@ -114,6 +114,14 @@ func failSetsAfter(n int) func(string) error {
 	}
 }
 
+// failDeletes is a keyring whose deletes fail and everything else works.
+func failDeletes(op string) error {
+	if op == "delete" {
+		return errors.New(nkDBus)
+	}
+	return nil
+}
+
 // TestFailureAfterServerChange: when storing or removing a token fails
 // after the server has changed state, the command says what changed there
 // and how to go on, and finishes what it can.
@@ -180,12 +188,7 @@ func TestFailureAfterServerChange(t *testing.T) {
 		e := newCLIEnv(t, server.Compat)
 		e.tfUser()
 		e.tfLogin(0)
-		e.Keyring.fail = func(op string) error {
-			if op == "delete" {
-				return errors.New(nkDBus)
-			}
-			return nil
-		}
+		e.Keyring.fail = failDeletes
 		e.expect(e.run("", false, nil, "logout", "--all"), ExitError, "",
 			"Ended every session of alice@example.com on "+e.URL+".\n"+
 				"vsauth: every session has ended on the server, but the dead token could not be removed here: "+
@@ -197,12 +200,7 @@ func TestFailureAfterServerChange(t *testing.T) {
 		e := newCLIEnv(t, server.Compat)
 		e.tfUser()
 		e.tfLogin(0)
-		e.Keyring.fail = func(op string) error {
-			if op == "delete" {
-				return errors.New(nkDBus)
-			}
-			return nil
-		}
+		e.Keyring.fail = failDeletes
 		e.expect(e.run(tfPassword+"\n", false, nil, "user", "delete", "--yes", "--password-stdin"), ExitError, "",
 			"Deleted the account alice@example.com on "+e.URL+".\n"+
 				"vsauth: the account is deleted, but its local token could not be removed: "+

@@ -11,6 +11,7 @@ import (
 	netmail "net/mail"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +39,7 @@ type serverOptions struct {
 	SecretKey          string
 	AllowedHosts       []string
 	PasswordIterations int
-	Profile            string
+	Profile            server.Profile
 	LoginLockMax       time.Duration
 	// ResetMailLimit reset mails per ResetMailWindow per account (hardened);
 	// negative: no limit, 0: the server's default.
@@ -95,20 +96,18 @@ process list). Without a secret key one is generated once and kept in the databa
 			}
 			opts.SecretKey = v.GetString("secret-key")
 			opts.AllowedHosts = splitList(v.GetStringSlice("allowed-hosts"))
-			opts.PasswordIterations = v.GetInt("password-iterations")
-			opts.Profile = v.GetString("profile")
-			opts.LoginLockMax = v.GetDuration("login-lock-max")
 			opts.MaxBodyBytes = v.GetInt64("max-body-bytes")
 			opts.PprofAddr, _ = c.Flags().GetString("pprof-addr")
 			opts.MetricsAddr = v.GetString("metrics-addr")
-			if _, ok := server.ParseProfile(opts.Profile); !ok {
-				return usageErrorf("--profile must be compat or hardened, not %q", opts.Profile)
+			var err error
+			if opts.Profile, err = parseProfile(v.GetString("profile")); err != nil {
+				return err
 			}
-			if opts.PasswordIterations < 1 {
-				return usageErrorf("--password-iterations must be positive")
+			if opts.PasswordIterations, err = parsePasswordIterations(v.GetString("password-iterations")); err != nil {
+				return err
 			}
-			if opts.LoginLockMax <= 0 {
-				return usageErrorf("--login-lock-max must be positive, not %s", opts.LoginLockMax)
+			if opts.LoginLockMax, err = parseLoginLockMax(v.GetString("login-lock-max")); err != nil {
+				return err
 			}
 			n, window, err := parseRateLimit(v.GetString("reset-mail-limit"))
 			if err != nil {
@@ -128,13 +127,16 @@ process list). Without a secret key one is generated once and kept in the databa
 			if opts.Limits, err = readLimits(v); err != nil {
 				return err
 			}
-			opts.Postgres = store.PostgresOptions{
-				MaxConns:         v.GetInt32("db-max-conns"),
-				ConnectTimeout:   v.GetDuration("db-connect-timeout"),
-				StatementTimeout: v.GetDuration("db-statement-timeout"),
+			maxConns, err := strconv.ParseInt(v.GetString("db-max-conns"), 10, 32)
+			if err != nil || maxConns < 1 {
+				return usageErrorf("--db-max-conns must be a positive number, not %q", v.GetString("db-max-conns"))
 			}
-			if opts.Postgres.MaxConns < 1 || opts.Postgres.ConnectTimeout <= 0 || opts.Postgres.StatementTimeout <= 0 {
-				return usageErrorf("--db-max-conns, --db-connect-timeout and --db-statement-timeout must be positive")
+			opts.Postgres.MaxConns = int32(maxConns)
+			if opts.Postgres.ConnectTimeout, err = positiveDuration(v, "db-connect-timeout"); err != nil {
+				return err
+			}
+			if opts.Postgres.StatementTimeout, err = positiveDuration(v, "db-statement-timeout"); err != nil {
+				return err
 			}
 			if err := opts.LogLevel.UnmarshalText([]byte(v.GetString("log-level"))); err != nil {
 				return usageErrorf("--log-level must be debug, info, warn or error, not %q", v.GetString("log-level"))
@@ -202,7 +204,7 @@ process list). Without a secret key one is generated once and kept in the databa
 	for _, name := range []string{"addr", "db", "mail-dir", "smtp", "smtp-password-file", "secret-key", "allowed-hosts", "password-iterations", "profile", "login-lock-max", "reset-mail-limit", "outbox-retention", "max-body-bytes", "db-max-conns", "db-connect-timeout", "db-statement-timeout",
 		"log-level", "log-format", "public-url", "trusted-proxies", "reset-url", "mail-from", "site-name", "metrics-addr"} {
 		_ = v.BindPFlag(name, f.Lookup(name))
-		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
+		_ = v.BindEnv(name, envName(name))
 	}
 	addLimitFlags(cmd, v)
 	f.String("pprof-addr", "", "serve net/http/pprof on this loopback address (for bench/)")
@@ -311,12 +313,11 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 		counts = m
 	}
 
-	profile, _ := server.ParseProfile(opts.Profile)
 	srv, err := server.New(server.Config{
 		Store:              st,
 		Mailer:             outbox,
 		SecretKey:          secret,
-		Profile:            profile,
+		Profile:            opts.Profile,
 		AllowedHosts:       opts.AllowedHosts,
 		PasswordIterations: opts.PasswordIterations,
 		LoginLockMax:       opts.LoginLockMax,
@@ -390,7 +391,7 @@ func runServer(ctx context.Context, opts *serverOptions) error {
 	for i, p := range opts.TrustedProxies {
 		proxies[i] = p.String()
 	}
-	logger.Info("vsauth server ready", "url", base, "version", version, "profile", string(profile),
+	logger.Info("vsauth server ready", "url", base, "version", version, "profile", string(opts.Profile),
 		"store", "sqlite "+dbPath, "mail", mailTarget, "allowed_hosts", strings.Join(hosts, ","),
 		"public_url", opts.PublicURL, "trusted_proxies", strings.Join(proxies, ","), "secret_key", secretSource)
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && len(opts.AllowedHosts) == 0 {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,21 +25,28 @@ func addLimitFlags(cmd *cobra.Command, v *viper.Viper) {
 		"which waits only while all are busy (0: half the open-file limit less 64, at most 4096)")
 	for _, name := range append(limitDurationFlags, "max-header-bytes", "max-conns") {
 		_ = v.BindPFlag(name, f.Lookup(name))
-		_ = v.BindEnv(name, "VSAUTH_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
+		_ = v.BindEnv(name, envName(name))
 	}
 }
 
-// readLimits parses the values itself: viper would read a mistyped
-// environment value as 0.
+// positiveDuration parses the setting itself: viper would read a mistyped
+// environment value as 0, and a number without a unit as nanoseconds.
+func positiveDuration(v *viper.Viper, name string) (time.Duration, error) {
+	s := v.GetString(name)
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, usageErrorf("--%s must be a positive duration such as 30s, not %q", name, s)
+	}
+	return d, nil
+}
+
 func readLimits(v *viper.Viper) (httpserver.Limits, error) {
 	var d [4]time.Duration
 	for i, name := range limitDurationFlags {
-		s := v.GetString(name)
-		x, err := time.ParseDuration(s)
-		if err != nil || x <= 0 {
-			return httpserver.Limits{}, usageErrorf("--%s must be a positive duration such as 30s, not %q", name, s)
+		var err error
+		if d[i], err = positiveDuration(v, name); err != nil {
+			return httpserver.Limits{}, err
 		}
-		d[i] = x
 	}
 	headerBytes, err := strconv.Atoi(v.GetString("max-header-bytes"))
 	if err != nil || headerBytes < 1024 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -140,5 +141,38 @@ func TestSMTPPasswordSources(t *testing.T) {
 		if !errors.As(err, &ue) || err.Error() != want {
 			t.Errorf("%s: %v, want %q", smtp, err, want)
 		}
+	}
+}
+
+// The server refuses a bad setting, from a flag or from the environment,
+// as a usage error that names the flag; the support commands read
+// --profile and --login-lock-max with the same words (support_test.go).
+func TestServerFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		msg  string
+	}{
+		{nil, []string{"--profile", "strict"}, `--profile must be compat or hardened, not "strict"`},
+		{map[string]string{"VSAUTH_PROFILE": "strict"}, nil, `--profile must be compat or hardened, not "strict"`},
+		{nil, []string{"--login-lock-max", "0"}, `--login-lock-max must be a positive duration such as 15m, not "0s"`},
+		{nil, []string{"--login-lock-max", "-1m"}, `--login-lock-max must be a positive duration such as 15m, not "-1m0s"`},
+		{map[string]string{"VSAUTH_LOGIN_LOCK_MAX": "soon"}, nil, `--login-lock-max must be a positive duration such as 15m, not "soon"`},
+		{nil, []string{"--password-iterations", "0"}, `--password-iterations must be a positive number, not "0"`},
+		{map[string]string{"VSAUTH_PASSWORD_ITERATIONS": "many"}, nil, `--password-iterations must be a positive number, not "many"`},
+		{nil, []string{"--db-max-conns", "0"}, `--db-max-conns must be a positive number, not "0"`},
+		{map[string]string{"VSAUTH_DB_MAX_CONNS": "3000000000"}, nil, `--db-max-conns must be a positive number, not "3000000000"`},
+		{nil, []string{"--db-connect-timeout", "0s"}, `--db-connect-timeout must be a positive duration such as 30s, not "0s"`},
+		{map[string]string{"VSAUTH_DB_CONNECT_TIMEOUT": "30"}, nil, `--db-connect-timeout must be a positive duration such as 30s, not "30"`},
+		{nil, []string{"--db-statement-timeout", "-1s"}, `--db-statement-timeout must be a positive duration such as 30s, not "-1s"`},
+		{map[string]string{"VSAUTH_LOGIN_LOCK_MAX": "15"}, nil, `--login-lock-max must be a positive duration such as 15m, not "15"`},
+	} {
+		t.Run(strings.Join(tc.args, " ")+fmt.Sprint(tc.env), func(t *testing.T) {
+			o, err := parseServerFlags(t, tc.env, tc.args...)
+			var ue usageError
+			if o != nil || !errors.As(err, &ue) || err.Error() != tc.msg {
+				t.Errorf("%v, %v: want usage error %q", o, err, tc.msg)
+			}
+		})
 	}
 }

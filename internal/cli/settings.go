@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,16 +68,40 @@ func (s *serverSettings) db() string { return s.get("db") }
 
 // hardened reports whether the server runs the hardened profile.
 func (s *serverSettings) hardened() (bool, error) {
-	p, ok := server.ParseProfile(s.get("profile"))
-	if !ok {
-		return false, usageErrorf("--profile must be compat or hardened, not %q", s.get("profile"))
-	}
-	return p == server.Hardened, nil
+	p, err := parseProfile(s.get("profile"))
+	return p == server.Hardened, err
 }
 
 // loginLockMax is the server's cap on a login lock.
 func (s *serverSettings) loginLockMax() (time.Duration, error) {
-	raw := s.get("login-lock-max")
+	return parseLoginLockMax(s.get("login-lock-max"))
+}
+
+// passwordIterations is the server's PBKDF2 iteration count for new hashes.
+func (s *serverSettings) passwordIterations() (int, error) {
+	return parsePasswordIterations(s.get("password-iterations"))
+}
+
+// parseProfile, parseLoginLockMax and parsePasswordIterations read their
+// flags for the server and for the support commands alike, so that both
+// refuse the same values with the same words.
+func parseProfile(raw string) (server.Profile, error) {
+	p, ok := server.ParseProfile(raw)
+	if !ok {
+		return "", usageErrorf("--profile must be compat or hardened, not %q", raw)
+	}
+	return p, nil
+}
+
+func parsePasswordIterations(raw string) (int, error) {
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 {
+		return 0, usageErrorf("--password-iterations must be a positive number, not %q", raw)
+	}
+	return n, nil
+}
+
+func parseLoginLockMax(raw string) (time.Duration, error) {
 	d, err := time.ParseDuration(raw)
 	if err != nil || d <= 0 {
 		return 0, usageErrorf("--login-lock-max must be a positive duration such as 15m, not %q", raw)

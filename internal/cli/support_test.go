@@ -245,6 +245,9 @@ func TestMailResend(t *testing.T) {
 		{[]string{"resend", "x"}, 2, "vsauth: message ID must be a positive number, not \"x\"\n"},
 		{[]string{"resend"}, 2, "vsauth: vsauth mail resend takes a message ID\n"},
 		{[]string{"resend", "99"}, 1, "vsauth: message 99: store: not found: mail 99\n"},
+		{[]string{"resend", "0"}, 2, "vsauth: message ID must be a positive number, not \"0\"\n"},
+		{[]string{"show", "1.5"}, 2, "vsauth: message ID must be a positive number, not \"1.5\"\n"},
+		{[]string{"show", "1", "--link", "--raw"}, 2, "vsauth: --link and --raw cannot be used together\n"},
 	} {
 		code, out, errOut := runAt(t, expired, "", env, append([]string{"mail"}, tc.args...)...)
 		if code != tc.code || out != "" || errOut != tc.wantErr {
